@@ -1,0 +1,3 @@
+from bench import pdu_codec
+
+pdu_codec.main()

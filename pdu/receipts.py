@@ -1,0 +1,208 @@
+"""Delivery receipts: the SMPP 3.4 appendix-B text and the receipt TLVs, built and read.
+
+    id:IIIIIIIIII sub:SSS dlvrd:DDD submit date:YYMMDDhhmm done date:YYMMDDhhmm stat:DDDDDDD err:EEE text:...
+
+Carriers vary this text in ways that break integrations: the id in decimal or hex, dates with
+or without seconds, sub and dlvrd left out, `Text:` or `text:`, err on three or four digits,
+TLVs on or off. Each variation is a field of ReceiptFormat, so one function builds them all;
+the parser reads every variant without being told which.
+"""
+
+import datetime
+import enum
+import re
+
+import attrs
+
+from pdu.status import MessageState
+
+NETWORK_TYPE_GSM = 3  # network_error_code's first octet (SMPP 3.4 section 5.3.2.31)
+
+
+class IdFormat(enum.Enum):
+    """How a numeric message_id is written."""
+
+    DECIMAL = "decimal"
+    HEX_LOWER = "hex"
+    HEX_UPPER = "HEX"
+
+
+def format_message_id(number: int, id_format: IdFormat = IdFormat.DECIMAL, width: int = 0) -> str:
+    """A numeric message id as a carrier writes it, zero-padded to width."""
+    digits = {IdFormat.DECIMAL: "d", IdFormat.HEX_LOWER: "x", IdFormat.HEX_UPPER: "X"}[id_format]
+    return format(number, digits).zfill(width)
+
+
+def message_id_readings(message_id: str) -> frozenset[int]:
+    """Every number a written id may stand for: decimal and hex readings, padding ignored.
+
+    Correlating a receipt with its submit_sm_resp compares these sets, which survives a
+    carrier that answers in hex and reports in decimal.
+    """
+    written = message_id.strip().lower()
+    readings = set()
+    for base in (10, 16):
+        try:
+            readings.add(int(written, base))
+        except ValueError:
+            pass
+    return frozenset(readings)
+
+
+def same_message_id(one: str, other: str) -> bool:
+    """True when two written ids can name the same message (exact text or a shared reading)."""
+    if one.strip().lower() == other.strip().lower():
+        return True
+    return bool(message_id_readings(one) & message_id_readings(other))
+
+
+@attrs.frozen
+class Receipt:
+    """What a delivery receipt says about one message."""
+
+    message_id: str | int  # an int is written in the format's id_format; a str as it is
+    state: MessageState
+    submit_date: datetime.datetime | None
+    done_date: datetime.datetime | None
+    error: int = 0
+    submitted: int | None = 1
+    delivered: int | None = None
+    text: str = ""
+
+    @property
+    def delivered_count(self) -> int:
+        """dlvrd, defaulting to 1 for a DELIVERED receipt and 0 otherwise."""
+        if self.delivered is not None:
+            return self.delivered
+        return 1 if self.state is MessageState.DELIVERED else 0
+
+
+@attrs.frozen
+class ReceiptFormat:
+    """One carrier's way of writing receipts. The default is plain SMPP 3.4."""
+
+    id_format: IdFormat = IdFormat.DECIMAL
+    id_width: int = 0
+    tlv_id_format: IdFormat | None = None  # None: the same as in the text
+    date_width: int = attrs.field(default=10, validator=attrs.validators.in_((10, 12)))
+    sub_dlvrd: bool = True
+    text_label: str = "text"
+    err_digits: int = 3
+    text_chars: int = 20
+    tlvs: bool = True
+
+
+@attrs.frozen
+class ReceiptTlvs:
+    """The receipt TLVs of deliver_sm/data_sm (SMPP 3.4 section 5.3.2)."""
+
+    receipted_message_id: str
+    message_state: MessageState
+    network_error_code: bytes | None = None  # 3 octets: network type, then a 16-bit error
+
+    @property
+    def network_error(self) -> tuple[int, int] | None:
+        """(network type, error code) read from network_error_code."""
+        if not self.network_error_code or len(self.network_error_code) != 3:
+            return None
+        return self.network_error_code[0], int.from_bytes(self.network_error_code[1:], "big")
+
+
+def network_error_code(error: int, network_type: int = NETWORK_TYPE_GSM) -> bytes:
+    """The 3-octet network_error_code TLV value for a GSM MAP error."""
+    return bytes((network_type,)) + error.to_bytes(2, "big")
+
+
+def _written_id(message_id: str | int, id_format: IdFormat, width: int) -> str:
+    if isinstance(message_id, int):
+        return format_message_id(message_id, id_format, width)
+    return message_id
+
+
+def _date(value: datetime.datetime | None, width: int) -> str:
+    if value is None:
+        return "0" * width
+    return value.strftime("%y%m%d%H%M%S" if width == 12 else "%y%m%d%H%M")
+
+
+def build_receipt(receipt: Receipt, fmt: ReceiptFormat = ReceiptFormat()) -> tuple[str, ReceiptTlvs | None]:
+    """The receipt text, and the TLVs when the format sends them."""
+    fields = [f"id:{_written_id(receipt.message_id, fmt.id_format, fmt.id_width)}"]
+    if fmt.sub_dlvrd:
+        fields.append(f"sub:{receipt.submitted if receipt.submitted is not None else 1:03d}")
+        fields.append(f"dlvrd:{receipt.delivered_count:03d}")
+    fields += [
+        f"submit date:{_date(receipt.submit_date, fmt.date_width)}",
+        f"done date:{_date(receipt.done_date, fmt.date_width)}",
+        f"stat:{receipt.state.receipt_stat}",
+        f"err:{receipt.error:0{fmt.err_digits}d}",
+        f"{fmt.text_label}:{receipt.text[: fmt.text_chars]}",
+    ]
+    tlvs = None
+    if fmt.tlvs:
+        tlv_id = _written_id(receipt.message_id, fmt.tlv_id_format or fmt.id_format, fmt.id_width)
+        tlvs = ReceiptTlvs(tlv_id, receipt.state, network_error_code(receipt.error) if receipt.error else None)
+    return " ".join(fields), tlvs
+
+
+@attrs.frozen
+class NotAReceipt(ValueError):
+    """Text that does not read as a delivery receipt."""
+
+    text: str
+    reason: str
+
+    def __str__(self):
+        return f"not a delivery receipt ({self.reason}): {self.text[:80]!r}"
+
+
+_TEXT_LABEL = re.compile(r"\btext:", re.IGNORECASE)
+_FIELDS = {
+    "id": re.compile(r"\bid:\s*(\S+)", re.IGNORECASE),
+    "sub": re.compile(r"\bsub:\s*(\d+)", re.IGNORECASE),
+    "dlvrd": re.compile(r"\bdlvrd:\s*(\d+)", re.IGNORECASE),
+    "submit": re.compile(r"\bsubmit[ _]date:\s*(\d{10}(?:\d{2})?)\b", re.IGNORECASE),
+    "done": re.compile(r"\bdone[ _]date:\s*(\d{10}(?:\d{2})?)\b", re.IGNORECASE),
+    "stat": re.compile(r"\bstat:\s*([A-Za-z_]+)", re.IGNORECASE),
+    "err": re.compile(r"\berr:\s*([0-9A-Fa-f]+)", re.IGNORECASE),
+}
+
+
+def _parse_date(digits: str | None) -> datetime.datetime | None:
+    if digits is None or set(digits) == {"0"}:
+        return None
+    try:
+        return datetime.datetime.strptime(digits, "%y%m%d%H%M%S" if len(digits) == 12 else "%y%m%d%H%M")
+    except ValueError:
+        return None  # a nonsense date is no reason to lose the rest of the receipt
+
+
+def parse_receipt(text: str) -> Receipt:
+    """Read a receipt text in any of the carrier variants; id and stat are the only musts.
+
+    The id stays as written (compare ids with same_message_id); err is decimal when it is
+    all digits, else hex.
+    """
+    label = _TEXT_LABEL.search(text)
+    head, body = (text[: label.start()], text[label.end() :]) if label else (text, "")
+    found = {name: pattern.search(head) for name, pattern in _FIELDS.items()}
+    values = {name: match.group(1) if match else None for name, match in found.items()}
+    if values["id"] is None:
+        raise NotAReceipt(text, "no id:")
+    if values["stat"] is None:
+        raise NotAReceipt(text, "no stat:")
+    try:
+        state = MessageState.from_receipt_stat(values["stat"])
+    except ValueError:
+        raise NotAReceipt(text, f"unknown stat {values['stat']!r}") from None
+    err = values["err"] or "0"
+    return Receipt(
+        message_id=values["id"],
+        state=state,
+        submit_date=_parse_date(values["submit"]),
+        done_date=_parse_date(values["done"]),
+        error=int(err) if err.isdigit() else int(err, 16),
+        submitted=int(values["sub"]) if values["sub"] else None,
+        delivered=int(values["dlvrd"]) if values["dlvrd"] else None,
+        text=body,
+    )

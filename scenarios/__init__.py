@@ -1,0 +1,1 @@
+"""Replayable scenarios: scenario files and the runner (see the scenarios issue)."""

@@ -1,0 +1,1 @@
+"""The SMSC: sessions, policy, network model, engine, store, and the adapters that serve them."""
