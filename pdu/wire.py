@@ -328,6 +328,27 @@ class DeliverSmResp(MessageIdResp):
 
 
 @attrs.frozen
+class Bodyless:
+    """enquire_link, unbind, their responses and generic_nack: a header and no body."""
+
+    command: str
+
+    @classmethod
+    def from_pdu(cls, pdu) -> "Bodyless":
+        return cls(pdu.id.name)
+
+    def to_pdu(self, sequence_number: int = 1, status: int = 0):
+        return operations.getPDUClass(getattr(pdu_types.CommandId, self.command))(sequence_number, _status(status))
+
+
+ENQUIRE_LINK = Bodyless("enquire_link")
+ENQUIRE_LINK_RESP = Bodyless("enquire_link_resp")
+UNBIND = Bodyless("unbind")
+UNBIND_RESP = Bodyless("unbind_resp")
+GENERIC_NACK = Bodyless("generic_nack")
+
+
+@attrs.frozen
 class Header:
     """The four header fields every PDU starts with."""
 
@@ -357,6 +378,11 @@ _VALUE_CLASSES = {
     operations.DeliverSM: DeliverSm,
     operations.SubmitSMResp: SubmitSmResp,
     operations.DeliverSMResp: DeliverSmResp,
+    operations.EnquireLink: Bodyless,
+    operations.EnquireLinkResp: Bodyless,
+    operations.Unbind: Bodyless,
+    operations.UnbindResp: Bodyless,
+    operations.GenericNack: Bodyless,
 }
 
 

@@ -1,0 +1,94 @@
+"""The SMSC's configuration: frozen values with the defaults that work with no file at all.
+
+Defaults follow the classic simulators so that existing client configs work unchanged:
+SMPP on 127.0.0.1:2775, account smppclient1 / password, data under
+./var/. Loading a TOML file over these defaults is smsc.config_file's job.
+"""
+
+import enum
+
+import attrs
+
+from pdu.status import CommandStatus
+
+
+def _positive(instance, attribute, value):
+    if value <= 0:
+        raise ValueError(f"{attribute.name} must be greater than 0, got {value}")
+
+
+def _not_negative(instance, attribute, value):
+    if value < 0:
+        raise ValueError(f"{attribute.name} must be 0 or more, got {value}")
+
+
+def _host_port(instance, attribute, value):
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"{attribute.name} must be HOST:PORT with a port 0-65535, got {value!r}")
+
+
+def split_host_port(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+class ThrottleAnswer(enum.Enum):
+    """What an ESME hears when it sends faster than its account allows."""
+
+    THROTTLED = "ESME_RTHROTTLED"  # 0x58: slow down
+    QUEUE_FULL = "ESME_RMSGQFUL"  # 0x14: the queue is full, back off
+
+    @property
+    def status(self) -> CommandStatus:
+        return CommandStatus[self.value]
+
+
+BIND_TYPES = ("transmitter", "receiver", "transceiver")
+
+
+def _bind_types(instance, attribute, value):
+    unknown = [kind for kind in value if kind not in BIND_TYPES]
+    if unknown or not value:
+        raise ValueError(f"bind_types must be a non-empty list of {', '.join(BIND_TYPES)}; got {list(value)}")
+
+
+@attrs.frozen
+class Account:
+    """One ESME account, as a carrier issues it."""
+
+    system_id: str
+    password: str
+    bind_types: tuple[str, ...] = attrs.field(default=BIND_TYPES, validator=_bind_types)
+    max_binds: int = attrs.field(default=4, validator=_not_negative)
+    system_type: str | None = None  # when set, binds must present exactly this system_type
+    window: int = attrs.field(default=100, validator=_positive)
+    throttle_answer: ThrottleAnswer = ThrottleAnswer.THROTTLED
+    receipt_delay: float = attrs.field(default=1.0, validator=_not_negative)  # until the engine lands
+
+
+@attrs.frozen
+class Timers:
+    """Session timers, in seconds (0 turns one off)."""
+
+    enquire_link: float = attrs.field(default=30.0, validator=_not_negative)
+    inactivity: float = attrs.field(default=300.0, validator=_not_negative)
+    response: float = attrs.field(default=30.0, validator=_positive)
+    pdu_read: float = attrs.field(default=10.0, validator=_positive)
+
+
+DEFAULT_ACCOUNT = Account(system_id="smppclient1", password="password")
+
+
+@attrs.frozen
+class Config:
+    """Everything `smsc serve` needs."""
+
+    smpp: str = attrs.field(default="127.0.0.1:2775", validator=_host_port)
+    data: str = "var"
+    system_id: str = "SMSC"  # what bind responses name us
+    timers: Timers = Timers()
+    accounts: tuple[Account, ...] = (DEFAULT_ACCOUNT,)
+
+    def account(self, system_id: str) -> Account | None:
+        return next((account for account in self.accounts if account.system_id == system_id), None)

@@ -1,0 +1,51 @@
+"""deliver_sm to an account's receiver and transceiver binds: round-robin, resent until answered.
+
+A receipt or MO waits here while the account has no receiving bind, and is sent again when
+its deliver_sm fails or times out. The queue is per account; one timer per account serves it.
+"""
+
+import collections
+
+from twisted.internet import defer
+from twisted.logger import Logger
+
+from pdu.wire import DeliverSm
+
+
+class Outbound:
+    log = Logger()
+
+    def __init__(self, clock, bindings, retry_interval: float = 5.0):
+        """bindings(system_id) returns the next receiving session or None (round-robin)."""
+        self._clock = clock
+        self._bindings = bindings
+        self._retry_interval = retry_interval
+        self._waiting: dict[str, collections.deque] = collections.defaultdict(collections.deque)
+        self._retry_calls = {}
+
+    def waiting(self, system_id: str) -> int:
+        """deliver_sm held for an account until a receiving bind takes them."""
+        return len(self._waiting[system_id])
+
+    def send(self, system_id: str, value: DeliverSm) -> None:
+        self._waiting[system_id].append(value)
+        self.flush(system_id)
+
+    def flush(self, system_id: str) -> None:
+        """Hand every waiting deliver_sm to a bound session; keep the rest for later."""
+        queue = self._waiting[system_id]
+        while queue:
+            session = self._bindings(system_id)
+            if session is None:
+                return
+            value = queue.popleft()
+            sent = defer.maybeDeferred(session.send_deliver, value)
+            sent.addErrback(self._failed, system_id, value)
+
+    def _failed(self, failure, system_id: str, value: DeliverSm):
+        self.log.info("deliver_sm to {system_id} failed ({why}); resending in {delay}s",
+                      system_id=system_id, why=failure.getErrorMessage(), delay=self._retry_interval)  # fmt: skip
+        self._waiting[system_id].appendleft(value)
+        call = self._retry_calls.get(system_id)
+        if call is None or not call.active():
+            self._retry_calls[system_id] = self._clock.callLater(self._retry_interval, self.flush, system_id)

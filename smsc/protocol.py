@@ -1,0 +1,232 @@
+"""One ESME's SMPP session: smpp.twisted's server protocol with our rules and robustness.
+
+smpp.twisted frames, decodes and tracks transactions. We close the gaps that matter on a
+carrier's side (measured against smpp.twisted3 0.8):
+- the session rules come from smsc.session_rules (its table), so a receiver cannot submit and
+  nothing but bind and enquire_link is accepted before binding;
+- an unknown command_id gets a generic_nack echoing the request's sequence number and the
+  session stays up (smpp.twisted nacks with sequence 0 and drops the link);
+- a command_length below 16 or above MAX_COMMAND_LENGTH is refused at once instead of
+  buffering up to 4 GB;
+- a body that does not parse is answered with its status, never a crash or a silent drop;
+- the window (most outstanding requests) is enforced, which smpp.twisted does not do;
+- time comes from the injected clock, so tests run in virtual time.
+"""
+
+import io
+import struct
+
+from smpp.pdu import constants, pdu_types
+from smpp.pdu.error import PDUParseError
+from smpp.pdu.operations import GenericNack, getPDUClass
+from smpp.pdu.pdu_types import CommandId, PDUDataRequest
+from smpp.twisted.protocol import DataHandlerResponse, SMPPServerProtocol, SMPPSessionStates
+from twisted.cred import error as cred_error
+from twisted.internet import defer
+from twisted.logger import Logger
+
+from pdu import wire
+from pdu.status import CommandStatus
+from smsc import session_rules
+from smsc.errors import SmppError
+from smsc.session_rules import BindState
+
+HEADER_LENGTH = 16
+# The largest PDU we accept: a submit_sm with a full 64 KiB message_payload and headroom.
+MAX_COMMAND_LENGTH = 70_000
+
+_LIBRARY_STATE = {
+    SMPPSessionStates.OPEN: BindState.OPEN,
+    SMPPSessionStates.BOUND_TX: BindState.BOUND_TX,
+    SMPPSessionStates.BOUND_RX: BindState.BOUND_RX,
+    SMPPSessionStates.BOUND_TRX: BindState.BOUND_TRX,
+}
+_BOUND_LIBRARY_STATE = {
+    "bind_transmitter": SMPPSessionStates.BOUND_TX,
+    "bind_receiver": SMPPSessionStates.BOUND_RX,
+    "bind_transceiver": SMPPSessionStates.BOUND_TRX,
+}
+_BIND_TYPE_NAMES = {"bind_transmitter": "transmitter", "bind_receiver": "receiver", "bind_transceiver": "transceiver"}
+
+
+def library_status(status: int):
+    """smpp.pdu's enum member for a command_status value."""
+    return getattr(pdu_types.CommandStatus, constants.command_status_value_map[int(status)]["name"])
+
+
+# Module-level: smpp.twisted sets `self.log` to a stdlib logger in its own __init__.
+log = Logger(namespace="smsc.session")
+
+
+class SmscProtocol(SMPPServerProtocol):
+    def __init__(self, clock):
+        super().__init__()
+        self.callLater = clock.callLater
+        self.account = None
+        self.bind_type = None
+
+    # -- state ------------------------------------------------------------------------------
+
+    @property
+    def bind_state(self) -> BindState:
+        return _LIBRARY_STATE.get(self.sessionState, BindState.CLOSING)
+
+    # -- framing ----------------------------------------------------------------------------
+
+    def getMessageLength(self):
+        length = super().getMessageLength()
+        if length is not None and not HEADER_LENGTH <= length <= MAX_COMMAND_LENGTH:
+            sequence = None
+            if len(self.recvBuffer) >= HEADER_LENGTH:
+                sequence = struct.unpack("!L", self.recvBuffer[12:16])[0] or None
+            log.warn(
+                "closing {peer}: command_length {length} outside {low}..{high}; PDU boundaries are lost",
+                peer=self._peer(), length=length, low=HEADER_LENGTH, high=MAX_COMMAND_LENGTH,
+            )  # fmt: skip
+            self.recvBuffer = b""
+            self.sendPDU(GenericNack(seqNum=sequence, status=pdu_types.CommandStatus.ESME_RINVCMDLEN))
+            self.onCorruptConnection()
+            return None
+        return length
+
+    def rawMessageReceived(self, message):
+        command_id, _, sequence = struct.unpack("!LLL", message[4:16])
+        sequence = sequence or None
+        if command_id not in constants.command_id_value_map:
+            log.info("{peer}: unknown command_id 0x{command_id:08X}, nacked", peer=self._peer(), command_id=command_id)
+            self.sendPDU(GenericNack(seqNum=sequence, status=pdu_types.CommandStatus.ESME_RINVCMDID))
+            return
+        try:
+            pdu = self.encoder.decode(io.BytesIO(message))
+        except PDUParseError as error:
+            self._answer_unparsable(command_id, sequence, error.status, str(error))
+            return
+        except Exception as error:  # smpp.pdu raises plain errors on some garbled bodies
+            self._answer_unparsable(command_id, sequence, pdu_types.CommandStatus.ESME_RSYSERR, repr(error))
+            return
+        self.PDUReceived(pdu)
+
+    def _answer_unparsable(self, command_id, sequence, status, reason):
+        command = constants.command_id_value_map[command_id]
+        log.info("{peer}: {command} does not parse ({reason}); answered {status}",
+                      peer=self._peer(), command=command, reason=reason, status=status.name)  # fmt: skip
+        if command_id & 0x80000000:
+            return  # never answer a response; the peer's transaction simply times out
+        response = getPDUClass(getattr(CommandId, command)).requireAck
+        if response is None:
+            return  # outbind and alert_notification have no response
+        try:
+            self.sendPDU(response(seqNum=sequence, status=status))
+        except Exception:  # a response body that cannot be built without the request's fields
+            self.sendPDU(GenericNack(seqNum=sequence, status=status))
+
+    # -- dispatch ---------------------------------------------------------------------------
+
+    def PDURequestReceived(self, reqPDU):
+        command = reqPDU.id.name
+        verdict = session_rules.verdict(self.bind_state, command)
+        if verdict != CommandStatus.ESME_ROK:
+            log.info("{peer}: {command} refused in state {state}: {status}",
+                          peer=self._peer(), command=command, state=self.bind_state.value, status=verdict.name)  # fmt: skip
+            self.sendResponse(reqPDU, library_status(verdict))
+            return
+        if command in session_rules.BIND_COMMANDS:
+            self.bind(reqPDU)
+        elif command == "enquire_link":
+            self.sendResponse(reqPDU)
+        elif command == "unbind":
+            self.onPDURequest_unbind(reqPDU)
+        elif isinstance(reqPDU, PDUDataRequest):
+            if len(self.inTxns) >= self.account.window:
+                answer = self.account.throttle_answer.status
+                log.info("{peer}: window of {window} full; answered {status}",
+                              peer=self._peer(), window=self.account.window, status=answer.name)  # fmt: skip
+                self.sendResponse(reqPDU, library_status(answer))
+                return
+            self.doPDURequest(reqPDU, self._handle_data_request)
+
+    def PDUResponseReceived(self, pdu):
+        if pdu.seqNum not in self.outTxns:
+            log.info("{peer}: {command} for unknown sequence {sequence} ignored",
+                          peer=self._peer(), command=pdu.id.name, sequence=pdu.seqNum)  # fmt: skip
+            return
+        super().PDUResponseReceived(pdu)
+
+    def claimSeqNum(self):
+        """Our own sequence numbers wrap within 1..0x7FFFFFFF, as the spec requires."""
+        self.lastSeqNum = self.lastSeqNum % 0x7FFFFFFF + 1
+        return self.lastSeqNum
+
+    # -- bind -------------------------------------------------------------------------------
+
+    @defer.inlineCallbacks
+    def bind(self, reqPDU):
+        request = wire.Bind.from_pdu(reqPDU)
+        command = reqPDU.id.name
+        try:
+            account = yield self._authenticate(request)
+            self._check_bind_allowed(account, request, command)
+        except SmppError as refusal:
+            log.info("{peer}: {command} as {system_id!r} refused: {refusal}",
+                          peer=self._peer(), command=command, system_id=request.system_id, refusal=str(refusal))  # fmt: skip
+            self.sendPDU(reqPDU.requireAck(seqNum=reqPDU.seqNum, status=library_status(refusal.status)))
+            return
+        if self.bind_state is not BindState.OPEN:  # a second bind raced the first
+            self.sendPDU(reqPDU.requireAck(seqNum=reqPDU.seqNum, status=pdu_types.CommandStatus.ESME_RALYBND))
+            return
+        self.account = account
+        self.system_id = account.system_id
+        self.bind_type = reqPDU.commandId
+        self.sessionState = _BOUND_LIBRARY_STATE[command]
+        self.factory.addBoundConnection(self)
+        response = wire.BindResp(wire.BindType(_BIND_TYPE_NAMES[command]), self.factory.smsc_config.system_id)
+        self.sendPDU(response.to_pdu(reqPDU.seqNum))
+        log.info("{peer}: bound {system_id} as {bind_type}",
+                      peer=self._peer(), system_id=account.system_id, bind_type=_BIND_TYPE_NAMES[command])  # fmt: skip
+        self.activateEnquireLinkTimer()
+        self.factory.session_bound(self)
+
+    @defer.inlineCallbacks
+    def _authenticate(self, request):
+        try:
+            _, account, _ = yield self.factory.login(request.system_id, request.password, self._peer())
+        except cred_error.UnauthorizedLogin:
+            if self.factory.smsc_config.account(request.system_id) is None:
+                raise SmppError(CommandStatus.ESME_RINVSYSID, "unknown system_id") from None
+            raise SmppError(CommandStatus.ESME_RINVPASWD, "wrong password") from None
+        return account
+
+    def _check_bind_allowed(self, account, request, command):
+        if _BIND_TYPE_NAMES[command] not in account.bind_types:
+            raise SmppError(CommandStatus.ESME_RBINDFAIL, f"bind type {_BIND_TYPE_NAMES[command]} not allowed")
+        if account.system_type is not None and request.system_type != account.system_type:
+            raise SmppError(CommandStatus.ESME_RINVSYSTYP, f"system_type must be {account.system_type!r}")
+        if not self.factory.canOpenNewConnection(account.system_id, getattr(CommandId, command)):
+            raise SmppError(CommandStatus.ESME_RBINDFAIL, f"already {account.max_binds} binds")
+
+    # -- data requests ----------------------------------------------------------------------
+
+    @defer.inlineCallbacks
+    def _handle_data_request(self, _protocol, reqPDU):
+        command = reqPDU.id.name
+        try:
+            if command != "submit_sm":
+                raise SmppError(CommandStatus.ESME_RINVCMDID, f"{command} is not supported yet")
+            message_id = yield self.factory.sink.submit(self.account, wire.SubmitSm.from_pdu(reqPDU))
+        except SmppError as refusal:
+            log.info("{peer}: {command} refused: {refusal}", peer=self._peer(), command=command, refusal=str(refusal))
+            if refusal.closes_session:
+                self.callLater(0, self.shutdown)
+            return DataHandlerResponse(library_status(refusal.status))
+        except Exception:
+            log.failure("{peer}: {command} failed inside the SMSC", peer=self._peer(), command=command)
+            return DataHandlerResponse(pdu_types.CommandStatus.ESME_RSYSERR)
+        return DataHandlerResponse(pdu_types.CommandStatus.ESME_ROK, message_id=message_id.encode("latin-1"))
+
+    def send_deliver(self, value: wire.DeliverSm):
+        """Send a deliver_sm; the Deferred fires with the response or fails on error or timeout."""
+        return self.sendDataRequest(value.to_pdu())
+
+    def _peer(self) -> str:
+        peer = self.transport.getPeer() if self.transport else None
+        return f"{getattr(peer, 'host', '?')}:{getattr(peer, 'port', '?')}"

@@ -1,0 +1,46 @@
+"""The SMPP server: smpp.twisted's factory wired to our accounts, sessions and clock."""
+
+from smpp.pdu.pdu_types import CommandId
+from smpp.twisted.config import SMPPServerConfig
+from smpp.twisted.server import SMPPServerFactory
+
+from smsc.auth import account_portal
+from smsc.config import Config
+from smsc.outbound import Outbound
+from smsc.protocol import SmscProtocol
+
+
+class SmscFactory(SMPPServerFactory):
+    def __init__(self, config: Config, clock, sink=None):
+        """sink takes accepted messages: submit(account, SubmitSm) -> message_id or Deferred."""
+        timers = config.timers
+        library_config = SMPPServerConfig(
+            systems={account.system_id: {"max_bindings": account.max_binds} for account in config.accounts},
+            enquireLinkTimerSecs=timers.enquire_link,
+            inactivityTimerSecs=timers.inactivity,
+            responseTimerSecs=timers.response,
+            pduReadTimerSecs=timers.pdu_read,
+            sessionInitTimerSecs=timers.response,  # smpp.twisted times our unbind with it
+            msgHandler=None,  # our protocol dispatches data requests itself
+        )
+        super().__init__(library_config, account_portal(config))
+        self.smsc_config = config
+        self.clock = clock
+        self.outbound = Outbound(clock, self.next_receiver)
+        self.sink = sink
+
+    def buildProtocol(self, addr):
+        protocol = SmscProtocol(self.clock)
+        protocol.factory = self
+        return protocol
+
+    def next_receiver(self, system_id: str):
+        """The next receiver or transceiver session of an account, round-robin."""
+        bindings = self.getBoundConnections(system_id)
+        if bindings is None or not bindings.getBindingCountForType(CommandId.bind_receiver):
+            return None
+        return bindings.getNextBindingForDelivery()
+
+    def session_bound(self, protocol: SmscProtocol) -> None:
+        if protocol.bind_state.value in ("bound_rx", "bound_trx"):
+            self.outbound.flush(protocol.system_id)
