@@ -2,27 +2,35 @@
 
 smpp.pdu3 0.6 `smpp_time.parse` prints the last character of every time field it decodes to
 stdout: one stray line per submit_sm carrying a validity period, which slows the server and
-corrupts the ESME CLI's JSON on stdout. We replace it with the same function minus the print.
+corrupts the ESME CLI's JSON on stdout. It also reads only the first 13 characters of a
+relative time, so garbage after them passes. We replace it with a strict copy without the print.
 
 Its `OptionEncoder` also keeps the length of the last TLV it decoded and checks the next
 variable-length TLV it encodes against it: after reading a 2-octet TLV, encoding a
 message_payload of any other size fails. Encoding now starts from no remembered length.
 
+It answers an unknown replace_if_present_flag with ESME_RUNKNOWNERR; SMPP 3.4 has
+ESME_RINVREPFLAG (0x54) for exactly that, so the field's decoder now raises it.
+
 Remove each fix when an upstream release no longer needs it (see docs/dependencies.md).
 """
 
+import re
+
 from smpp.pdu import smpp_time
-from smpp.pdu.pdu_encoding import OptionEncoder
+from smpp.pdu import pdu_types
+from smpp.pdu.pdu_encoding import OptionEncoder, PDUEncoder, ReplaceIfPresentFlagEncoder
 
 _encode_option = OptionEncoder.encode
+_SMPP_TIME = re.compile(r"^\d{12}\d\d{2}[-+R]$")
 
 
 def _parse_time(t_str):
-    """smpp_time.parse without the debug print: absolute -> datetime, relative -> SMPPRelativeTime."""
+    """smpp_time.parse without the debug print, and strict: every position must be valid."""
     if isinstance(t_str, bytes):
-        t_str = t_str.decode()
-    if len(t_str) != 16:
-        raise ValueError("Invalid time length %d" % len(t_str))
+        t_str = t_str.decode("latin-1")
+    if not _SMPP_TIME.match(t_str):
+        raise ValueError(f"invalid SMPP time {t_str!r}: expected YYMMDDhhmmsstnnp or YYMMDDhhmmss000R")
     if t_str[-1] == "R":
         return smpp_time.parse_relative_time(t_str)
     return smpp_time.parse_absolute_time(t_str)
@@ -37,3 +45,6 @@ def _encode_option_afresh(self, option, name=""):
 def apply() -> None:
     smpp_time.parse = _parse_time
     OptionEncoder.encode = _encode_option_afresh
+    PDUEncoder.DefaultRequiredParamEncoders["replace_if_present_flag"] = ReplaceIfPresentFlagEncoder(
+        decodeErrorStatus=pdu_types.CommandStatus.ESME_RINVREPFLAG
+    )

@@ -118,8 +118,9 @@ def load(path: str | Path) -> Config:
     try:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as error:
-        line = re.search(r"line (\d+)", str(error))
-        problem = ConfigProblem("(syntax)", int(line.group(1)) if line else None, f"not valid TOML: {error}")
+        found = re.search(r"line (\d+)", str(error))
+        line = int(found.group(1)) if found else len(source.splitlines()) or None  # "at end of document"
+        problem = ConfigProblem("(syntax)", line, f"not valid TOML: {error}")
         raise ConfigError(str(path), (problem,)) from None
     return structure(data, str(path), source)
 

@@ -13,6 +13,7 @@ carrier's side (measured against smpp.twisted3 0.8):
 - time comes from the injected clock, so tests run in virtual time.
 """
 
+import datetime
 import io
 import struct
 
@@ -30,6 +31,7 @@ from pdu.status import CommandStatus
 from smsc import session_rules
 from smsc.errors import SmppError
 from smsc.session_rules import BindState
+from smsc.validation import check_submit
 
 HEADER_LENGTH = 16
 # The largest PDU we accept: a submit_sm with a full 64 KiB message_payload and headroom.
@@ -212,7 +214,9 @@ class SmscProtocol(SMPPServerProtocol):
         try:
             if command != "submit_sm":
                 raise SmppError(CommandStatus.ESME_RINVCMDID, f"{command} is not supported yet")
-            message_id = yield self.factory.sink.submit(self.account, wire.SubmitSm.from_pdu(reqPDU))
+            message = wire.SubmitSm.from_pdu(reqPDU)
+            check_submit(message, self._now())
+            message_id = yield self.factory.sink.submit(self.account, message)
         except SmppError as refusal:
             log.info("{peer}: {command} refused: {refusal}", peer=self._peer(), command=command, refusal=str(refusal))
             if refusal.closes_session:
@@ -226,6 +230,9 @@ class SmscProtocol(SMPPServerProtocol):
     def send_deliver(self, value: wire.DeliverSm):
         """Send a deliver_sm; the Deferred fires with the response or fails on error or timeout."""
         return self.sendDataRequest(value.to_pdu())
+
+    def _now(self) -> datetime.datetime:
+        return datetime.datetime.fromtimestamp(self.factory.clock.seconds(), datetime.timezone.utc)
 
     def _peer(self) -> str:
         peer = self.transport.getPeer() if self.transport else None

@@ -8,9 +8,15 @@ from smsc.standin import StandInEngine
 from smsc.testing import WireSession
 
 
+# Tests start on a realistic date so validity periods and receipts read as they would live.
+NOW = 1795339800.0  # 2026-11-22 09:30:00 UTC
+
+
 @pytest.fixture
 def clock():
-    return task.Clock()
+    clock = task.Clock()
+    clock.advance(NOW)
+    return clock
 
 
 def make_factory(clock, *accounts, sink=None, **config):
