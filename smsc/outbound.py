@@ -34,7 +34,7 @@ class Outbound:
     def flush(self, system_id: str) -> None:
         """Hand every waiting deliver_sm to a bound session; keep the rest for later."""
         queue = self._waiting[system_id]
-        while queue:
+        for _ in range(len(queue)):  # each at most once: a failure puts it back for the retry
             session = self._bindings(system_id)
             if session is None:
                 return

@@ -8,6 +8,7 @@ from smsc.auth import account_portal
 from smsc.config import Config
 from smsc.outbound import Outbound
 from smsc.protocol import SmscProtocol
+from smsc.session_rules import BindState
 
 
 class SmscFactory(SMPPServerFactory):
@@ -37,10 +38,15 @@ class SmscFactory(SMPPServerFactory):
     def next_receiver(self, system_id: str):
         """The next receiver or transceiver session of an account, round-robin."""
         bindings = self.getBoundConnections(system_id)
-        if bindings is None or not bindings.getBindingCountForType(CommandId.bind_receiver):
+        if bindings is None:
             return None
-        return bindings.getNextBindingForDelivery()
+        # Sessions stay listed while they close; skip those that can no longer receive.
+        for _ in range(bindings.getBindingCountForType(CommandId.bind_receiver)):
+            session = bindings.getNextBindingForDelivery()
+            if session is not None and session.bind_state in (BindState.BOUND_RX, BindState.BOUND_TRX):
+                return session
+        return None
 
     def session_bound(self, protocol: SmscProtocol) -> None:
-        if protocol.bind_state.value in ("bound_rx", "bound_trx"):
+        if protocol.bind_state in (BindState.BOUND_RX, BindState.BOUND_TRX):
             self.outbound.flush(protocol.system_id)

@@ -6,21 +6,33 @@ configs the way we test ours: octets in, decoded PDUs out, time from a task.Cloc
 
 import struct
 
+from twisted.internet import error
 from twisted.internet.address import IPv4Address
 from twisted.internet.testing import StringTransport
+from twisted.python import failure
 
 from pdu import wire
 
 
+class _ClosingTransport(StringTransport):
+    """A StringTransport that tells its protocol the connection is gone, as TCP would."""
+
+    def loseConnection(self):
+        if not self.disconnecting:
+            super().loseConnection()
+            self.protocol.connectionLost(failure.Failure(error.ConnectionDone()))
+
+
 class WireSession:
-    """One ESME connection to an SmscFactory over a StringTransport."""
+    """One ESME connection to an SmscFactory over an in-memory transport."""
 
     def __init__(self, factory, port: int = 40000):
-        self.transport = StringTransport(
+        self.transport = _ClosingTransport(
             hostAddress=IPv4Address("TCP", "127.0.0.1", 2775),
             peerAddress=IPv4Address("TCP", "127.0.0.1", port),
         )
         self.protocol = factory.buildProtocol(self.transport.getPeer())
+        self.transport.protocol = self.protocol
         self.protocol.makeConnection(self.transport)
         self._sequence = 0
 
@@ -44,6 +56,8 @@ class WireSession:
         pdus = []
         while len(data) >= 4:
             (length,) = struct.unpack("!L", data[:4])
+            if not 16 <= length <= len(data):
+                raise AssertionError(f"the SMSC wrote a broken PDU: {data[:64].hex()}")
             pdus.append(wire.decode(data[:length]))
             data = data[length:]
         return pdus
