@@ -42,7 +42,9 @@ def count_segments(
     encoding = encoding or textcodec.choose_encoding(text)
     units = textcodec.unit_length(text, encoding)
     single = segment_capacity(encoding)
-    part = segment_capacity(encoding, method.header_octets)
+    if method is Concatenation.PAYLOAD:
+        method = Concatenation.UDH8  # the SMSC splits a payload into 8-bit UDH parts on the air
+    part = segment_capacity(encoding, method.header_octets())
     if units <= single:
         segments = 1
     else:  # the split is the truth: counting must agree with what goes on the wire

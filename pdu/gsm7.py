@@ -8,6 +8,7 @@ interface does and what a few carriers want on the wire, so both are here.
 import attrs
 
 ESCAPE = 0x1B
+CARRIAGE_RETURN = 0x0D
 
 # Section 6.2.1: the basic table, indexed by septet value. 0x1B is the escape to the extension
 # table and stands here as a placeholder that no text character maps to.
@@ -113,7 +114,8 @@ def decode_septets(septets: bytes) -> str:
         if septet > 0x7F:
             raise UndecodableData(position, "GSM 03.38", f"octet 0x{septet:02X} is not a septet")
         if escaped:
-            chars.append(EXTENSION_TABLE.get(septet, BASIC_TABLE[septet]))
+            # ESC ESC shows a space (23.038 6.2.1.1); an unknown code shows its basic character.
+            chars.append(" " if septet == ESCAPE else EXTENSION_TABLE.get(septet, BASIC_TABLE[septet]))
             escaped = False
         elif septet == ESCAPE:
             escaped = True
@@ -128,6 +130,8 @@ def pack_septets(septets: bytes, fill_bits: int = 0) -> bytes:
     """Pack septets 8-into-7, least significant bit first (23.038 section 6.1.2.1).
 
     fill_bits zero bits come first, to align the text on a septet boundary after a UDH.
+    When the last octet would end in seven spare bits, they carry CR rather than zeros, so
+    that a reader without the septet count does not see a final '@' (23.038 6.1.2.3.1).
     """
     accumulator = 0
     width = fill_bits
@@ -139,6 +143,8 @@ def pack_septets(septets: bytes, fill_bits: int = 0) -> bytes:
             out.append(accumulator & 0xFF)
             accumulator >>= 8
             width -= 8
+    if width == 1:
+        accumulator |= CARRIAGE_RETURN << 1
     if width:
         out.append(accumulator & 0xFF)
     return bytes(out)
@@ -149,6 +155,9 @@ def unpack_septets(packed: bytes, count: int | None = None, fill_bits: int = 0) 
     available = (len(packed) * 8 - fill_bits) // 7
     if count is None:
         count = available
+        last = (int.from_bytes(packed, "little") >> (fill_bits + 7 * (available - 1))) & 0x7F if available else None
+        if (len(packed) * 8 - fill_bits) % 7 == 0 and last == CARRIAGE_RETURN:
+            count -= 1  # the CR that pads seven spare bits
     if count > available:
         raise UndecodableData(len(packed), "packed GSM 03.38", f"{count} septets need more octets")
     value = int.from_bytes(packed, "little") >> fill_bits

@@ -36,6 +36,9 @@ class Reassembler:
     def __init__(self, timeout: float):
         self.timeout = timeout
         self._pending: dict[tuple, _Pending] = {}
+        # Messages completed within the timeout: a late duplicate of one of their parts is
+        # dropped instead of opening a new message that would later expire as incomplete.
+        self._completed: dict[tuple, float] = {}
 
     def __len__(self) -> int:
         """Messages still waiting for parts."""
@@ -44,18 +47,27 @@ class Reassembler:
     def add(self, key: Hashable, part: PartInfo, body: bytes, now: float) -> bytes | None:
         """Take one part; return the whole body once the last missing part arrives.
 
-        A duplicate of a part already held is ignored (the first copy wins).
+        A duplicate of a part already held, or of a message already whole, is ignored.
         """
+        if not 1 <= part.seqnum <= part.total:
+            raise ValueError(f"segment {part.seqnum} of {part.total} is impossible")
         slot = (key, part.reference, part.total)
+        if slot in self._completed:
+            return None
         pending = self._pending.setdefault(slot, _Pending(part.total, now))
         pending.bodies.setdefault(part.seqnum, body)
         if len(pending.bodies) < pending.total:
             return None
         del self._pending[slot]
+        self._completed[slot] = now
         return b"".join(pending.bodies[seqnum] for seqnum in range(1, pending.total + 1))
 
     def expire(self, now: float) -> list[Incomplete]:
         """Give up on messages older than the timeout and say which parts never came."""
+        for slot, completed_at in list(self._completed.items()):
+            if now - completed_at < self.timeout:
+                break
+            del self._completed[slot]
         expired = []
         # Insertion order is arrival order, so the oldest come first and the scan stops early.
         for slot, pending in list(self._pending.items()):

@@ -33,27 +33,35 @@ def format_message_id(number: int, id_format: IdFormat = IdFormat.DECIMAL, width
     return format(number, digits).zfill(width)
 
 
-def message_id_readings(message_id: str) -> frozenset[int]:
-    """Every number a written id may stand for: decimal and hex readings, padding ignored.
+_DECIMAL_ID = re.compile(r"^[0-9]{1,40}$")
+_HEX_ID = re.compile(r"^[0-9a-f]{1,40}$")
 
-    Correlating a receipt with its submit_sm_resp compares these sets, which survives a
-    carrier that answers in hex and reports in decimal.
-    """
+
+def message_id_readings(message_id: str) -> frozenset[int]:
+    """Every number a written id may stand for: its decimal and hex readings."""
     written = message_id.strip().lower()
     readings = set()
-    for base in (10, 16):
-        try:
-            readings.add(int(written, base))
-        except ValueError:
-            pass
+    if _DECIMAL_ID.match(written):
+        readings.add(int(written, 10))
+    if _HEX_ID.match(written):
+        readings.add(int(written, 16))
     return frozenset(readings)
 
 
-def same_message_id(one: str, other: str) -> bool:
-    """True when two written ids can name the same message (exact text or a shared reading)."""
-    if one.strip().lower() == other.strip().lower():
+def same_message_id(one: str, other: str, cross_base: bool = False) -> bool:
+    """True when two written ids name the same message: the same text, ignoring case and
+    zero padding. With cross_base, also a hex id and a decimal id of the same number, for a
+    carrier known to answer in one base and report in the other (without it, "10" and "16"
+    would be taken for one message)."""
+    first, second = one.strip().lower(), other.strip().lower()
+    if first == second or (first.lstrip("0") or "0") == (second.lstrip("0") or "0"):
         return True
-    return bool(message_id_readings(one) & message_id_readings(other))
+    if not cross_base:
+        return False
+    first_hex, second_hex = _HEX_ID.match(first), _HEX_ID.match(second)
+    if _DECIMAL_ID.match(first) and second_hex and int(first, 10) == int(second, 16):
+        return True
+    return bool(first_hex and _DECIMAL_ID.match(second) and int(first, 16) == int(second, 10))
 
 
 @attrs.frozen
@@ -64,7 +72,7 @@ class Receipt:
     state: MessageState
     submit_date: datetime.datetime | None
     done_date: datetime.datetime | None
-    error: int = 0
+    error: int = attrs.field(default=0, validator=attrs.validators.and_(attrs.validators.ge(0), attrs.validators.le(0xFFFF)))
     submitted: int | None = 1
     delivered: int | None = None
     text: str = ""
@@ -158,13 +166,13 @@ class NotAReceipt(ValueError):
 
 _TEXT_LABEL = re.compile(r"\btext:", re.IGNORECASE)
 _FIELDS = {
-    "id": re.compile(r"\bid:\s*(\S+)", re.IGNORECASE),
-    "sub": re.compile(r"\bsub:\s*(\d+)", re.IGNORECASE),
-    "dlvrd": re.compile(r"\bdlvrd:\s*(\d+)", re.IGNORECASE),
+    "id": re.compile(r"\bid:\s*(?![A-Za-z_]+:)(\S+)", re.IGNORECASE),
+    "sub": re.compile(r"\bsub:\s*(\d{1,9})\b", re.IGNORECASE),
+    "dlvrd": re.compile(r"\bdlvrd:\s*(\d{1,9})\b", re.IGNORECASE),
     "submit": re.compile(r"\bsubmit[ _]date:\s*(\d{10}(?:\d{2})?)\b", re.IGNORECASE),
     "done": re.compile(r"\bdone[ _]date:\s*(\d{10}(?:\d{2})?)\b", re.IGNORECASE),
     "stat": re.compile(r"\bstat:\s*([A-Za-z_]+)", re.IGNORECASE),
-    "err": re.compile(r"\berr:\s*([0-9A-Fa-f]+)", re.IGNORECASE),
+    "err": re.compile(r"\berr:\s*([0-9A-Fa-f]{1,4})\b", re.IGNORECASE),
 }
 
 

@@ -33,10 +33,12 @@ class Concatenation(enum.Enum):
     SAR = "sar"
     PAYLOAD = "payload"
 
-    @property
-    def header_octets(self) -> int:
-        """Octets of user data header each part gives up (SAR leaves room for the SMSC's)."""
-        return 7 if self is Concatenation.UDH16 else 6
+    def header_octets(self, reference: int = 0) -> int:
+        """Octets of user data header each part gives up. SAR leaves room for the UDH the
+        SMSC will add on the air: 8-bit when the reference fits, else 16-bit."""
+        if self is Concatenation.UDH16 or (self is Concatenation.SAR and reference > 0xFF):
+            return 7
+        return 6
 
     @property
     def max_reference(self) -> int:
@@ -126,7 +128,9 @@ class Segment:
     @property
     def air_octets(self) -> int:
         """Octets this part takes over the air, where 7-bit text is always packed."""
-        header = len(self.udh) or (6 if self.method is Concatenation.SAR and self.total > 1 else 0)
+        header = len(self.udh)
+        if self.method is Concatenation.SAR and self.total > 1:
+            header = self.method.header_octets(self.reference)
         if self.encoding is Encoding.GSM7:
             header_septets = math.ceil(header * 8 / 7)
             return math.ceil((header_septets + self.units) * 7 / 8)
@@ -151,7 +155,7 @@ def split(
     total_units = textcodec.unit_length(text, encoding)
     if method is Concatenation.PAYLOAD or total_units <= segment_capacity(encoding):
         return (_segment(whole, encoding, total_units, method, packed),)
-    chunks = _chunks(text, encoding, segment_capacity(encoding, method.header_octets))
+    chunks = _chunks(text, encoding, segment_capacity(encoding, method.header_octets(reference or 0)))
     return _number(
         [(textcodec.encode(chunk, encoding), units) for chunk, units in chunks],
         encoding,
@@ -167,7 +171,7 @@ def split_binary(
     """Split 8-bit binary data (data_coding 4) the same way: 140 octets, 134 after a UDH."""
     if method is Concatenation.PAYLOAD or len(data) <= AIR_OCTETS:
         return (_segment(data, Encoding.BINARY, len(data), method, False),)
-    size = segment_capacity(Encoding.BINARY, method.header_octets)
+    size = segment_capacity(Encoding.BINARY, method.header_octets(reference or 0))
     pieces = [(data[start : start + size], len(data[start : start + size])) for start in range(0, len(data), size)]
     return _number(pieces, Encoding.BINARY, method, reference, False)
 
@@ -262,7 +266,9 @@ def parse_udh(short_message: bytes) -> tuple[tuple[tuple[int, bytes], ...], byte
 def part_info(short_message: bytes, udhi: bool, tlvs: dict) -> tuple[PartInfo | None, bytes]:
     """Concatenation data of one received segment (UDH or SAR) and its body without the header.
 
-    Returns (None, body) for a message that is not a part of a longer one.
+    Returns (None, body) for a message that is not a part of a longer one. A concatenation
+    element with an impossible place (total 0, part 0 or past the total) is ignored, as
+    23.040 section 9.2.3.24.1 asks, and the message reads as a single one.
     """
     body = short_message
     if udhi:
@@ -278,7 +284,7 @@ def part_info(short_message: bytes, udhi: bool, tlvs: dict) -> tuple[PartInfo | 
     return None, body
 
 
-def _checked(info: PartInfo) -> PartInfo:
+def _checked(info: PartInfo) -> PartInfo | None:
     if info.total < 1 or not 1 <= info.seqnum <= info.total:
-        raise MalformedHeader(f"segment {info.seqnum} of {info.total} is impossible")
+        return None
     return info

@@ -179,7 +179,8 @@ class MessageState(enum.IntEnum):
 
     @property
     def is_final(self) -> bool:
-        return self not in (MessageState.SCHEDULED, MessageState.ENROUTE, MessageState.ACCEPTED)
+        """ACCEPTED is final: customer care read the message on the subscriber's behalf."""
+        return self not in (MessageState.SCHEDULED, MessageState.ENROUTE)
 
     @property
     def receipt_stat(self) -> str:

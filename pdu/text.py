@@ -70,7 +70,8 @@ def encoding_for_data_coding(data_coding: int, smsc_default: Encoding = Encoding
 
     0x00 means "SMSC default alphabet", which is GSM 03.38 unless the carrier says otherwise.
     0x00-0x0F are SMPP's own values; above them, the GSM 03.38 coding groups 0001 (general,
-    with a message class) and 1111 (message class) are read by their alphabet bits.
+    with a message class), 1100-1110 (message waiting) and 1111 (message class) are read by
+    their alphabet.
     """
     if data_coding == 0x00:
         return smsc_default
@@ -79,6 +80,10 @@ def encoding_for_data_coding(data_coding: int, smsc_default: Encoding = Encoding
     group = data_coding >> 4
     if group == 0x0F:
         return Encoding.BINARY if data_coding & 0x04 else Encoding.GSM7
+    if group in (0x0C, 0x0D):  # message waiting indication, discard or store: 7-bit text
+        return Encoding.GSM7
+    if group == 0x0E:  # message waiting indication, store: UCS-2 text
+        return Encoding.UCS2
     if group == 0x1:  # general group, uncompressed, with a message class
         alphabet = (data_coding >> 2) & 0x03
         if alphabet in (0, 1, 2):

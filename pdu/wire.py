@@ -9,6 +9,7 @@ Strings on the wire are C-octet strings of ASCII in practice; Latin-1 keeps ever
 import enum
 import functools
 import io
+import struct
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -211,7 +212,10 @@ class BindResp:
 
 
 def _status(code: int):
-    return getattr(pdu_types.CommandStatus, constants.command_status_value_map[code]["name"])
+    """smpp.pdu's member for a status; codes it does not list go as ESME_RUNKNOWNERR and
+    encode() writes the real code into the header afterwards."""
+    entry = constants.command_status_value_map.get(int(code))
+    return getattr(pdu_types.CommandStatus, entry["name"] if entry else "ESME_RUNKNOWNERR")
 
 
 _SHORT_MESSAGE_FIELDS = (
@@ -358,13 +362,14 @@ class Header:
     command_name: str
 
 
-def header_of(pdu) -> Header:
-    return Header(
-        constants.command_id_name_map[pdu.id.name],
-        constants.command_status_name_map[pdu.status.name],
-        pdu.seqNum,
-        pdu.id.name,
-    )
+@attrs.frozen
+class UnsupportedPdu(ValueError):
+    """A PDU of a kind pdu.wire has no value for (yet)."""
+
+    command: str
+
+    def __str__(self):
+        return f"{self.command} has no value in pdu.wire"
 
 
 _VALUE_CLASSES = {
@@ -388,16 +393,26 @@ _VALUE_CLASSES = {
 
 def from_pdu(pdu):
     """Our value for an smpp.pdu object of a kind we model."""
-    return _VALUE_CLASSES[type(pdu)].from_pdu(pdu)
+    kind = _VALUE_CLASSES.get(type(pdu))
+    if kind is None:
+        raise UnsupportedPdu(pdu.id.name)
+    return kind.from_pdu(pdu)
 
 
 def encode(value, sequence_number: int = 1, status: int | None = None) -> bytes:
-    """A value all the way to the octets of its PDU."""
+    """A value all the way to the octets of its PDU, any command_status included."""
     pdu = value.to_pdu(sequence_number) if status is None else value.to_pdu(sequence_number, status)
-    return _ENCODER.encode(pdu)
+    octets = _ENCODER.encode(pdu)
+    if status:  # vendor and reserved codes that smpp.pdu does not list
+        octets = octets[:8] + int(status).to_bytes(4, "big") + octets[12:]
+    return octets
 
 
 def decode(octets: bytes):
-    """Octets of one PDU to (header, value); smpp.pdu's parse errors carry their status."""
+    """Octets of one PDU to (header, value); smpp.pdu's parse errors carry their status.
+
+    The header is read from the octets themselves, so vendor-specific statuses survive.
+    """
     pdu = _ENCODER.decode(io.BytesIO(octets))
-    return header_of(pdu), from_pdu(pdu)
+    command_id, command_status, sequence_number = struct.unpack("!LLL", octets[4:16])
+    return Header(command_id, command_status, sequence_number, pdu.id.name), from_pdu(pdu)

@@ -21,6 +21,10 @@ class TestSegmentCount:
         count = count_segments("😀" * 35)
         assert (count.encoding, count.units, count.segments) == (Encoding.UCS2, 70, 1)
 
+    def test_payload_counts_the_parts_the_smsc_sends(self):
+        """One message_payload still goes on the air in 153-septet parts."""
+        assert count_segments("a" * 1000, method=Concatenation.PAYLOAD).segments == 7
+
     @given(st.text(max_size=1200), st.sampled_from([Concatenation.UDH8, Concatenation.UDH16, Concatenation.SAR]))
     def test_count_agrees_with_the_split(self, value, method):
         """The count is what split actually produces, two-unit characters included."""

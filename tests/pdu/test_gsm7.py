@@ -40,6 +40,10 @@ class TestExtensionTable:
         """ESC followed by a code the extension table lacks reads as the basic character."""
         assert gsm7.decode_septets(bytes((0x1B, 0x41))) == "A"
 
+    def test_escape_escape_shows_a_space(self):
+        """ESC ESC is shown as a space (23.038 6.2.1.1)."""
+        assert gsm7.decode_septets(bytes((0x1B, 0x1B))) == " "
+
     def test_trailing_escape_is_malformed(self):
         """A lone ESC at the end is an error naming its position."""
         with pytest.raises(gsm7.UndecodableData, match="octet 2"):
@@ -66,6 +70,13 @@ class TestPacking:
         """'hellohello' packs to E8329BFD4697D9EC37 (the 23.038 worked example)."""
         packed = gsm7.pack_septets(gsm7.encode_septets("hellohello"))
         assert packed.hex().upper() == "E8329BFD4697D9EC37"
+
+    def test_seven_spare_bits_carry_cr_not_an_at_sign(self):
+        """Seven septets pack into seven octets with seven spare bits: they hold CR, and a
+        reader without the count does not see a trailing '@'."""
+        packed = gsm7.pack_septets(gsm7.encode_septets("abcdefg"))
+        assert packed[-1] >> 1 == 0x0D
+        assert gsm7.decode_septets(gsm7.unpack_septets(packed)) == "abcdefg"
 
     @given(GSM_TEXT, st.integers(0, 6))
     def test_pack_then_unpack_returns_the_septets(self, text, fill_bits):

@@ -126,8 +126,37 @@ class TestParse:
 
 
 class TestIdCorrelation:
-    def test_hex_response_decimal_receipt(self):
-        """submit_sm_resp '1a2b' and a receipt 'id:6699' name the same message."""
-        assert same_message_id("1a2b", "6699")
+    def test_same_text_ignoring_case_and_padding(self):
+        """'00001A2B' and '1a2b' are one id; '1a2b' and '1a2c' are not."""
         assert same_message_id("00001A2B", "1a2b")
-        assert not same_message_id("1a2b", "6700")
+        assert not same_message_id("1a2b", "1a2c")
+
+    def test_cross_base_only_when_asked(self):
+        """A hex response and a decimal receipt match only for a carrier known to do that,
+        because otherwise '10' and '16' would be taken for one message."""
+        assert not same_message_id("1a2b", "6699") and not same_message_id("10", "16")
+        assert same_message_id("1a2b", "6699", cross_base=True)
+        assert not same_message_id("1a2b", "6700", cross_base=True)
+
+    def test_readings_ignore_python_number_syntax(self):
+        """'1_0' is not an id that reads as ten."""
+        assert message_id_readings("1_0") == frozenset()
+
+
+class TestHostileReceipts:
+    @pytest.mark.parametrize(
+        "text",
+        ["id:1 sub:" + "1" * 5000 + " stat:DELIVRD", "id:1 stat:DELIVRD err:" + "9" * 5000, "id: stat:DELIVRD"],
+    )
+    def test_odd_input_is_a_receipt_or_not_a_receipt(self, text):
+        """Huge numbers and empty ids give a Receipt or NotAReceipt, never another error."""
+        try:
+            receipt = parse_receipt(text)
+        except NotAReceipt:
+            return
+        assert receipt.message_id != "stat:DELIVRD"
+
+    def test_error_beyond_16_bits_is_refused_when_built(self):
+        """network_error_code holds 16 bits; a bigger err is refused at once."""
+        with pytest.raises(ValueError):
+            Receipt("1", MessageState.UNDELIVERABLE, None, None, error=0x10000)

@@ -106,7 +106,7 @@ class TestWireForm:
         """SAR puts the numbers in TLVs and leaves short_message as plain text."""
         segments = split("a" * 200, method=Concatenation.SAR, reference=300)
         assert segments[1].sar == {"sar_msg_ref_num": 300, "sar_total_segments": 2, "sar_segment_seqnum": 2}
-        assert not segments[1].udhi and segments[1].short_message == b"a" * 47
+        assert not segments[1].udhi and segments[1].short_message == b"a" * 48  # 152 + 48: room for a 16-bit UDH
 
     def test_payload_is_one_part(self):
         """message_payload carries the whole text and leaves short_message empty."""
@@ -181,9 +181,33 @@ class TestReassembly:
 
     @pytest.mark.parametrize(
         "short_message,reason",
-        [(b"", "empty"), (b"\x09\x00\x03", "exceeds"), (b"\x02\x00\x03", "claims"), (b"\x05\x00\x03\x01\x02\x03x", "3 of 2")],
+        [(b"", "empty"), (b"\x09\x00\x03", "exceeds"), (b"\x02\x00\x03", "claims")],
     )
     def test_malformed_headers_are_named(self, short_message, reason):
         """A broken UDH is an error that says what is wrong, not a crash."""
         with pytest.raises(MalformedHeader, match=reason):
             part_info(short_message, True, {})
+
+    @pytest.mark.parametrize("element", [b"\x01\x02\x03", b"\x01\x00\x01", b"\x01\x02\x00"])
+    def test_impossible_concatenation_element_is_ignored(self, element):
+        """Part 3 of 2, a total of 0 or part 0: 23.040 says ignore the element, so the text is single."""
+        info, body = part_info(b"\x05\x00\x03" + element + b"text", True, {})
+        assert info is None and body == b"text"
+
+    def test_late_duplicate_after_completion_is_dropped(self):
+        """A part arriving again after its message was whole opens nothing that later expires."""
+        reassembler = Reassembler(timeout=30)
+        reassembler.add("k", PartInfo(4, 2, 1), b"a", now=0)
+        assert reassembler.add("k", PartInfo(4, 2, 2), b"b", now=1) == b"ab"
+        assert reassembler.add("k", PartInfo(4, 2, 1), b"a", now=2) is None
+        assert reassembler.expire(now=100) == [] and len(reassembler) == 0
+
+    def test_impossible_part_is_refused(self):
+        """The reassembler refuses part 3 of 2 instead of failing later."""
+        with pytest.raises(ValueError, match="3 of 2"):
+            Reassembler(timeout=30).add("k", PartInfo(1, 2, 3), b"x", now=0)
+
+    def test_sar_with_a_16_bit_reference_leaves_room_for_a_16_bit_header(self):
+        """SAR reference 300 needs a 7-octet UDH on the air, so parts hold 66 UCS-2 units."""
+        segments = split("中" * 200, method=Concatenation.SAR, reference=300)
+        assert segments[0].units == 66 and all(s.air_octets <= 140 for s in segments)

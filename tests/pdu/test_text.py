@@ -85,6 +85,9 @@ class TestDataCoding:
             (0xF4, Encoding.BINARY),
             (0x11, Encoding.GSM7),  # general group with message class 1
             (0x18, Encoding.UCS2),
+            (0xC0, Encoding.GSM7),  # message waiting, discard
+            (0xD1, Encoding.GSM7),  # message waiting, store
+            (0xE8, Encoding.UCS2),  # message waiting, store, UCS-2
         ],
     )
     def test_data_coding_to_encoding(self, data_coding, encoding):
@@ -95,9 +98,9 @@ class TestDataCoding:
         """data_coding 0 means the SMSC default, which a carrier may set to Latin-1."""
         assert text.encoding_for_data_coding(0, smsc_default=Encoding.LATIN1) is Encoding.LATIN1
 
-    @pytest.mark.parametrize("data_coding", [0x05, 0x0D, 0x0E, 0xC0, 0x30])
+    @pytest.mark.parametrize("data_coding", [0x05, 0x0D, 0x0E, 0x30, 0x80])
     def test_unsupported_values_are_named(self, data_coding):
-        """JIS, ISO-2022-JP, KS C 5601, MWI groups and compressed text are refused clearly."""
+        """JIS, ISO-2022-JP, KS C 5601, compressed text and reserved groups are refused clearly."""
         with pytest.raises(text.UnsupportedDataCoding, match=f"0x{data_coding:02X}"):
             text.encoding_for_data_coding(data_coding)
 

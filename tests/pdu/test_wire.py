@@ -89,6 +89,19 @@ class TestRoundTrips:
         assert wire.encode(DeliverSmResp(), 5, 0)[16:] == b"\x00"
 
 
+class TestStatuses:
+    @pytest.mark.parametrize("status", [0x58, 0x400, 0x4FF, 0x09, 0x1000])
+    def test_any_status_survives_encode_and_decode(self, status):
+        """Vendor-specific and reserved statuses that smpp.pdu does not list keep their value."""
+        header, _ = wire.decode(wire.encode(SubmitSmResp(), 4, status))
+        assert header.command_status == status
+
+    def test_unmodelled_pdu_is_a_named_error(self):
+        """A valid PDU we have no value for raises UnsupportedPdu naming it, not KeyError."""
+        with pytest.raises(wire.UnsupportedPdu, match="query_sm"):
+            wire.decode(bytes.fromhex("00000016000000030000000000000001310000003100"))
+
+
 class TestGuards:
     def test_tlv_not_allowed_in_pdu_is_refused(self):
         """A TLV the PDU cannot carry is an error, never silently dropped."""
