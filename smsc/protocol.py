@@ -114,7 +114,7 @@ class SmscProtocol(SMPPServerProtocol):
                       peer=self._peer(), command=command, reason=reason, status=status.name)  # fmt: skip
         if command_id & 0x80000000:
             return  # never answer a response; the peer's transaction simply times out
-        response = getPDUClass(getattr(CommandId, command)).requireAck
+        response = getattr(getPDUClass(getattr(CommandId, command)), "requireAck", None)
         if response is None:
             return  # outbind and alert_notification have no response
         try:

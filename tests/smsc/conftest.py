@@ -1,3 +1,7 @@
+import re
+import subprocess
+import sys
+
 import attrs
 import pytest
 from twisted.internet import defer, task
@@ -49,3 +53,32 @@ class StalledSink:
 
 def account(**fields):
     return attrs.evolve(Config().accounts[0], **fields)
+
+
+CONFIG = """
+[[accounts]]
+system_id = "smppclient1"
+password = "password"
+receipt_delay = 0.05
+"""
+
+
+@pytest.fixture(scope="session")
+def smsc_address(tmp_path_factory):
+    """`smsc serve` started as a user would, on a free port; its log goes to a file."""
+    folder = tmp_path_factory.mktemp("smsc")
+    config = folder / "smsc.toml"
+    config.write_text(CONFIG)
+    log = (folder / "smsc.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "smsc.cli", "serve", "--config", str(config), "--smpp", "127.0.0.1:0"],
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+    )
+    line = process.stdout.readline()
+    match = re.search(r"on ([\d.]+):(\d+)", line)
+    assert match, f"smsc serve did not start: {line!r}; see {folder / 'smsc.log'}"
+    yield match.group(1), int(match.group(2))
+    process.terminate()
+    process.wait(timeout=10)

@@ -1,8 +1,5 @@
 """`smsc serve` started as a user would, driven over loopback by python-smpplib (not ours)."""
 
-import re
-import subprocess
-import sys
 import time
 
 import pytest
@@ -10,32 +7,6 @@ import smpplib.client
 import smpplib.consts
 import smpplib.exceptions
 import smpplib.gsm
-
-CONFIG = """
-[[accounts]]
-system_id = "smppclient1"
-password = "password"
-receipt_delay = 0.05
-"""
-
-
-@pytest.fixture(scope="module")
-def smsc_address(tmp_path_factory):
-    config = tmp_path_factory.mktemp("smsc") / "smsc.toml"
-    config.write_text(CONFIG)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "smsc.cli", "serve", "--config", str(config), "--smpp", "127.0.0.1:0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    line = process.stdout.readline()
-    match = re.search(r"on ([\d.]+):(\d+)", line)
-    assert match, f"smsc serve did not start: {line!r} {process.stderr.read() if process.poll() is not None else ''}"
-    yield match.group(1), int(match.group(2))
-    process.terminate()
-    process.wait(timeout=10)
-
 
 @pytest.fixture
 def client(smsc_address):
