@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pdu import wire
+from pdu import stored, wire
 from pdu.wire import Address, Bind, BindResp, BindType, DeliverSm, DeliverSmResp, SubmitSm, SubmitSmResp
 
 ascii_field = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=20)
@@ -65,6 +65,25 @@ class TestRoundTrips:
         )
         assert wire.decode(wire.encode(value))[1] == value
 
+    @pytest.mark.parametrize(
+        "value",
+        [
+            wire.DataSm(Address(1, 1, "8613800138000"), Address(5, 0, "SHOP"), esm_class=0x04, tlvs={"message_payload": b"id:1", "receipted_message_id": "1", "message_state": 2}),
+            stored.QuerySm("12345", Address(1, 1, "10690001")),
+            stored.CancelSm("12345", Address(1, 1, "10690001"), Address(1, 1, "8613800138000"), "CMT"),
+        ],
+    )
+    def test_data_sm_query_cancel(self, value):
+        """data_sm, query_sm and cancel_sm keep every field."""
+        assert wire.decode(wire.encode(value, 3))[1] == value
+
+    @pytest.mark.parametrize(
+        "value", [stored.QuerySmResp("12345", 2, "261122093000000+", 0), stored.QuerySmResp("9", 1, "", 27)]
+    )
+    def test_query_sm_resp(self, value):
+        """query_sm_resp carries state, final date and error code."""
+        assert wire.decode(wire.encode(value, 3, 0))[1] == value
+
     @pytest.mark.parametrize("bind_type", list(BindType))
     def test_bind(self, bind_type):
         """All three binds keep system_id, password, system_type and address range."""
@@ -98,8 +117,8 @@ class TestStatuses:
 
     def test_unmodelled_pdu_is_a_named_error(self):
         """A valid PDU we have no value for raises UnsupportedPdu naming it, not KeyError."""
-        with pytest.raises(wire.UnsupportedPdu, match="query_sm"):
-            wire.decode(bytes.fromhex("00000016000000030000000000000001310000003100"))
+        with pytest.raises(wire.UnsupportedPdu, match="outbind"):
+            wire.decode(bytes.fromhex("000000140000000b000000000000000161006200"))
 
 
 class TestGuards:
