@@ -217,6 +217,20 @@ class DataSm:
             **{name: plain_field(name, params.get(name)) for name in _DATA_SM_FIELDS},
         )
 
+    def as_submit(self) -> "SubmitSm":
+        """The same message as a submit_sm, for an SMSC that stores both alike; TLVs that
+        submit_sm cannot carry (network and bearer types, QoS) are dropped."""
+        allowed = set(operations.SubmitSM.optionalParams)
+        return SubmitSm(
+            self.source,
+            self.destination,
+            service_type=self.service_type,
+            esm_class=self.esm_class,
+            registered_delivery=self.registered_delivery,
+            data_coding=self.data_coding,
+            tlvs={name: value for name, value in self.tlvs.items() if name in allowed},
+        )
+
     def to_pdu(self, sequence_number: int = 1):
         params = {name: library_field(name, getattr(self, name)) for name in _DATA_SM_FIELDS}
         params.update(address_params(self.source, "source_addr", "source_addr"))

@@ -62,7 +62,7 @@ def serve(config: Config, verbose: bool = False) -> int:
     logging.getLogger("smpp").setLevel(logging.DEBUG if verbose else logging.CRITICAL + 1)
 
     factory = SmscFactory(config, reactor)
-    factory.sink = StandInEngine(reactor, factory.outbound)
+    factory.sink = StandInEngine(reactor, factory.outbound, config.personality)
     host, port = split_host_port(config.smpp)
     endpoint = endpoints.TCP4ServerEndpoint(reactor, port, interface=host)
 

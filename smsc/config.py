@@ -10,6 +10,7 @@ import enum
 import attrs
 
 from pdu.status import CommandStatus
+from smsc.personality import BUILT_IN, Personality
 
 
 def _positive(instance, attribute, value):
@@ -65,6 +66,7 @@ class Account:
     window: int = attrs.field(default=100, validator=_positive)
     throttle_answer: ThrottleAnswer = ThrottleAnswer.THROTTLED
     receipt_delay: float = attrs.field(default=1.0, validator=_not_negative)  # until the engine lands
+    personality: str = "smpp34"  # a built-in profile or one under [personalities]
 
 
 @attrs.frozen
@@ -88,7 +90,25 @@ class Config:
     data: str = "var"
     system_id: str = "SMSC"  # what bind responses name us
     timers: Timers = Timers()
-    accounts: tuple[Account, ...] = (DEFAULT_ACCOUNT,)
+    personalities: dict[str, Personality] = attrs.field(factory=dict)
+    accounts: tuple[Account, ...] = attrs.field(default=(DEFAULT_ACCOUNT,))
+
+    @accounts.validator
+    def _check_accounts(self, attribute, accounts):
+        known = set(BUILT_IN) | set(self.personalities)
+        for account in accounts:
+            if account.personality not in known:
+                raise ValueError(
+                    f"personality {account.personality!r} of account {account.system_id!r} is neither built in "
+                    f"({', '.join(sorted(BUILT_IN))}) nor under [personalities]"
+                )
+        seen = [account.system_id for account in accounts]
+        duplicates = sorted({name for name in seen if seen.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"system_id {', '.join(duplicates)} is configured more than once")
 
     def account(self, system_id: str) -> Account | None:
         return next((account for account in self.accounts if account.system_id == system_id), None)
+
+    def personality(self, name: str) -> Personality:
+        return self.personalities.get(name) or BUILT_IN[name]

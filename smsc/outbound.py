@@ -1,4 +1,5 @@
-"""deliver_sm to an account's receiver and transceiver binds: round-robin, resent until answered.
+"""deliver_sm (or data_sm) to an account's receiver and transceiver binds: round-robin,
+resent until answered.
 
 A receipt or MO waits here while the account has no receiving bind, and is sent again when
 its deliver_sm fails or times out. The queue is per account; one timer per account serves it.
@@ -9,7 +10,6 @@ import collections
 from twisted.internet import defer
 from twisted.logger import Logger
 
-from pdu.wire import DeliverSm
 
 
 class Outbound:
@@ -27,7 +27,8 @@ class Outbound:
         """deliver_sm held for an account until a receiving bind takes them."""
         return len(self._waiting[system_id])
 
-    def send(self, system_id: str, value: DeliverSm) -> None:
+    def send(self, system_id: str, value) -> None:
+        """Queue a pdu.wire DeliverSm or DataSm for the account and send what can go now."""
         self._waiting[system_id].append(value)
         self.flush(system_id)
 
@@ -39,10 +40,10 @@ class Outbound:
             if session is None:
                 return
             value = queue.popleft()
-            sent = defer.maybeDeferred(session.send_deliver, value)
+            sent = defer.maybeDeferred(session.deliver, value)
             sent.addErrback(self._failed, system_id, value)
 
-    def _failed(self, failure, system_id: str, value: DeliverSm):
+    def _failed(self, failure, system_id: str, value):
         self.log.info("deliver_sm to {system_id} failed ({why}); resending in {delay}s",
                       system_id=system_id, why=failure.getErrorMessage(), delay=self._retry_interval)  # fmt: skip
         self._waiting[system_id].appendleft(value)

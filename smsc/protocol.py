@@ -26,8 +26,8 @@ from twisted.cred import error as cred_error
 from twisted.internet import defer
 from twisted.logger import Logger
 
-from pdu import wire
-from pdu.status import CommandStatus
+from pdu import stored, wire
+from pdu.status import CommandStatus, MessageState
 from smsc import session_rules
 from smsc.errors import SmppError
 from smsc.session_rules import BindState
@@ -212,23 +212,61 @@ class SmscProtocol(SMPPServerProtocol):
     def _handle_data_request(self, _protocol, reqPDU):
         command = reqPDU.id.name
         try:
-            if command != "submit_sm":
+            handler = self._data_handlers.get(command)
+            if handler is None:
                 raise SmppError(CommandStatus.ESME_RINVCMDID, f"{command} is not supported yet")
-            message = wire.SubmitSm.from_pdu(reqPDU)
-            check_submit(message, self._now())
-            message_id = yield self.factory.sink.submit(self.account, message)
+            response = yield handler(reqPDU)
         except SmppError as refusal:
             log.info("{peer}: {command} refused: {refusal}", peer=self._peer(), command=command, refusal=str(refusal))
             if refusal.closes_session:
                 self.callLater(0, self.shutdown)
-            return DataHandlerResponse(library_status(refusal.status))
+            return DataHandlerResponse(library_status(refusal.status), **self._error_body(command, reqPDU))
         except Exception:
             log.failure("{peer}: {command} failed inside the SMSC", peer=self._peer(), command=command)
             return DataHandlerResponse(pdu_types.CommandStatus.ESME_RSYSERR)
-        return DataHandlerResponse(pdu_types.CommandStatus.ESME_ROK, message_id=message_id.encode("latin-1"))
+        return DataHandlerResponse(pdu_types.CommandStatus.ESME_ROK, **response.to_pdu(reqPDU.seqNum).params)
 
-    def send_deliver(self, value: wire.DeliverSm):
-        """Send a deliver_sm; the Deferred fires with the response or fails on error or timeout."""
+    @staticmethod
+    def _error_body(command: str, reqPDU) -> dict:
+        """The body an error response must still carry: query_sm_resp has no empty form."""
+        if command != "query_sm":
+            return {}
+        request = stored.QuerySm.from_pdu(reqPDU)
+        return stored.QuerySmResp(request.message_id, MessageState.UNKNOWN).to_pdu(reqPDU.seqNum).params
+
+    @property
+    def _data_handlers(self):
+        return {
+            "submit_sm": self._submit_sm,
+            "data_sm": self._data_sm,
+            "query_sm": self._query_sm,
+            "cancel_sm": self._cancel_sm,
+        }
+
+    @defer.inlineCallbacks
+    def _submit_sm(self, reqPDU):
+        message = wire.SubmitSm.from_pdu(reqPDU)
+        check_submit(message, self._now())
+        message_id = yield self.factory.sink.submit(self.account, message)
+        return wire.SubmitSmResp(message_id)
+
+    @defer.inlineCallbacks
+    def _data_sm(self, reqPDU):
+        message = wire.DataSm.from_pdu(reqPDU).as_submit()
+        check_submit(message, self._now())
+        message_id = yield self.factory.sink.submit(self.account, message)
+        return wire.DataSmResp(message_id)
+
+    def _query_sm(self, reqPDU):
+        return self.factory.sink.query(self.account, stored.QuerySm.from_pdu(reqPDU))
+
+    def _cancel_sm(self, reqPDU):
+        self.factory.sink.cancel(self.account, stored.CancelSm.from_pdu(reqPDU))
+        return wire.Bodyless("cancel_sm_resp")
+
+    def deliver(self, value):
+        """Send a deliver_sm or data_sm; the Deferred fires with the response or fails on an
+        error status or a timeout."""
         return self.sendDataRequest(value.to_pdu())
 
     def _now(self) -> datetime.datetime:

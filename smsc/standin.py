@@ -1,58 +1,147 @@
 """A stand-in for the store-and-forward engine: accepts every message and reports it
-delivered after the account's receipt_delay. It keeps nothing on disk; it goes away when the
-engine (with its store, network model and test numbers) lands.
+delivered after the account's receipt_delay (from its schedule_delivery_time when later).
+
+It answers query_sm and cancel_sm for the messages it holds and writes ids and receipts in
+the account's carrier personality. It keeps nothing on disk; it goes away when the engine
+(with its store, network model and test numbers) lands behind the same three methods.
 """
 
+import collections
 import datetime
+import random
 
+import attrs
+
+from pdu import segments, times
 from pdu import text as textcodec
-from pdu.receipts import Receipt, ReceiptFormat, build_receipt, format_message_id
-from pdu.status import MessageState
-from pdu.wire import DeliverSm, SubmitSm
+from pdu.receipts import Receipt, build_receipt
+from pdu.status import CommandStatus, MessageState
+from pdu.stored import CancelSm, QuerySm, QuerySmResp
+from pdu.wire import DataSm, DeliverSm, SubmitSm
+from smsc.errors import rejected
+from smsc.personality import Personality, ReceiptPdu, message_ids
 
-RECEIPT_ESM_CLASS = 0x04  # esm_class message type: SMSC delivery receipt
+HELD_AT_MOST = 100_000  # messages kept for query_sm; the oldest are forgotten first
 
 
 def preview(message: SubmitSm, length: int = 20) -> str:
     """The first characters of a message for the receipt's text: field, printable ASCII only."""
     try:
         encoding = textcodec.encoding_for_data_coding(message.data_coding)
-        body = message.short_message or message.tlvs.get("message_payload", b"")
+        body = message.tlvs.get("message_payload") or message.short_message
+        if message.udhi and "message_payload" not in message.tlvs:
+            _, body = segments.parse_udh(body)
         text = textcodec.decode(body, encoding)
     except (ValueError, TypeError):
         return ""
     return "".join(char for char in text if " " <= char <= "~")[:length]
 
 
+def receipt_wanted(registered_delivery: int, state: MessageState) -> bool:
+    """registered_delivery 1: a receipt for every outcome; 2: only for failures."""
+    wanted = registered_delivery & 0x03
+    return wanted == 1 or (wanted == 2 and state is not MessageState.DELIVERED)
+
+
+def is_last_part(message: SubmitSm) -> bool:
+    """False for every part of a long message but its last; True for a single message."""
+    try:
+        info, _ = segments.part_info(message.short_message, message.udhi, message.tlvs)
+    except segments.MalformedHeader:
+        return True
+    return info is None or info.seqnum == info.total
+
+
+@attrs.define
+class _Held:
+    account: object
+    personality: Personality
+    message: SubmitSm
+    response_id: str
+    receipt_text_id: str
+    submitted: datetime.datetime
+    state: MessageState = MessageState.ENROUTE
+    done: datetime.datetime | None = None
+    delivery: object = None  # the pending IDelayedCall while ENROUTE
+
+
 class StandInEngine:
-    def __init__(self, clock, outbound, receipt_format: ReceiptFormat = ReceiptFormat()):
+    def __init__(self, clock, outbound, personalities, rng: random.Random | None = None):
+        """personalities(name) gives the Personality an account names."""
         self._clock = clock
         self._outbound = outbound
-        self._format = receipt_format
-        self._last_id = 0
+        self._personalities = personalities
+        self._rng = rng or random.Random()
+        self._held: collections.OrderedDict[str, _Held] = collections.OrderedDict()
+        self._last_number = 0
 
     def _now(self) -> datetime.datetime:
-        return datetime.datetime.fromtimestamp(self._clock.seconds(), datetime.timezone.utc).replace(tzinfo=None)
+        return datetime.datetime.fromtimestamp(self._clock.seconds(), datetime.timezone.utc)
 
     def submit(self, account, message: SubmitSm) -> str:
-        self._last_id += 1
-        number = self._last_id
-        if message.receipt_requested:
-            submitted = self._now()
-            self._clock.callLater(account.receipt_delay, self._send_receipt, account, message, number, submitted)
-        return format_message_id(number)
+        self._last_number += 1
+        personality = self._personalities(account.personality)
+        ids = message_ids(personality, self._last_number, self._rng)
+        now = self._now()
+        held = _Held(account, personality, message, ids.response, ids.receipt_text, now)
+        scheduled = times.resolve(message.schedule_delivery_time, now) or now
+        delay = max(0.0, (scheduled - now).total_seconds()) + account.receipt_delay
+        held.delivery = self._clock.callLater(delay, self._deliver, held)
+        self._held[ids.response] = held
+        if len(self._held) > HELD_AT_MOST:
+            self._held.popitem(last=False)
+        return ids.response
 
-    def _send_receipt(self, account, message: SubmitSm, number: int, submitted: datetime.datetime) -> None:
-        receipt = Receipt(number, MessageState.DELIVERED, submitted, self._now(), text=preview(message))
-        text, tlvs = build_receipt(receipt, self._format)
+    def query(self, account, request: QuerySm) -> QuerySmResp:
+        held = self._find(account, request.message_id, request.source)
+        if held is None:
+            raise rejected(CommandStatus.ESME_RQUERYFAIL, f"no message {request.message_id!r} from this account")
+        final_date = times.absolute(held.done) if held.done else ""
+        return QuerySmResp(held.response_id, int(held.state), final_date, 0)
+
+    def cancel(self, account, request: CancelSm) -> None:
+        held = self._find(account, request.message_id, request.source)
+        if held is None or held.state is not MessageState.ENROUTE:
+            raise rejected(CommandStatus.ESME_RCANCELFAIL, f"no pending message {request.message_id!r}")
+        held.delivery.cancel()
+        held.state, held.done = MessageState.DELETED, self._now()
+
+    def _find(self, account, message_id: str, source) -> _Held | None:
+        held = self._held.get(message_id)
+        if held is None or held.account.system_id != account.system_id:
+            return None
+        if source.digits and source.digits != held.message.source.digits:
+            return None
+        return held
+
+    def _deliver(self, held: _Held) -> None:
+        held.state, held.done = MessageState.DELIVERED, self._now()
+        message = held.message
+        if not receipt_wanted(message.registered_delivery, held.state):
+            return
+        if not held.personality.receipts_per_segment and not is_last_part(message):
+            return
+        receipt = Receipt(held.receipt_text_id, held.state, held.submitted, held.done, text=preview(message))
+        text, tlvs = build_receipt(receipt, held.personality.receipt_format())
         receipt_tlvs = {}
         if tlvs is not None:
-            receipt_tlvs = {"receipted_message_id": tlvs.receipted_message_id, "message_state": int(tlvs.message_state)}
-        deliver = DeliverSm(
+            receipt_tlvs = {"receipted_message_id": held.response_id, "message_state": int(tlvs.message_state)}
+        self._outbound.send(held.account.system_id, self._receipt_pdu(held, text, receipt_tlvs))
+
+    @staticmethod
+    def _receipt_pdu(held: _Held, text: str, tlvs: dict):
+        message, personality = held.message, held.personality
+        if personality.receipt_pdu is ReceiptPdu.DATA_SM:
+            return DataSm(
+                source=message.destination,
+                destination=message.source,
+                esm_class=personality.receipt_esm_class,
+                tlvs={**tlvs, "message_payload": text.encode("ascii")},
+            )
+        return DeliverSm(
             source=message.destination,
             destination=message.source,
             short_message=text.encode("ascii"),
-            esm_class=RECEIPT_ESM_CLASS,
-            tlvs=receipt_tlvs,
+            esm_class=personality.receipt_esm_class,
+            tlvs=tlvs,
         )
-        self._outbound.send(account.system_id, deliver)

@@ -1,3 +1,4 @@
+import random
 import re
 import subprocess
 import sys
@@ -6,7 +7,7 @@ import attrs
 import pytest
 from twisted.internet import defer, task
 
-from smsc.config import Account, Config
+from smsc.config import Account, Config, Timers
 from smsc.server import SmscFactory
 from smsc.standin import StandInEngine
 from smsc.testing import WireSession
@@ -24,9 +25,12 @@ def clock():
 
 
 def make_factory(clock, *accounts, sink=None, **config):
+    """An SMSC on the clock; link timers are off unless a test sets them, so long clock
+    jumps do not fill its output with enquire_link probes."""
+    config.setdefault("timers", Timers(enquire_link=0, inactivity=0))
     config = Config(accounts=accounts or Config().accounts, **config)
     factory = SmscFactory(config, clock)
-    factory.sink = sink or StandInEngine(clock, factory.outbound)
+    factory.sink = sink or StandInEngine(clock, factory.outbound, factory.smsc_config.personality, random.Random(7))
     return factory
 
 
