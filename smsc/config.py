@@ -10,6 +10,7 @@ import enum
 import attrs
 
 from pdu.status import CommandStatus
+from smsc.faults import WireFaults
 from smsc.personality import BUILT_IN, Personality
 
 
@@ -67,6 +68,7 @@ class Account:
     throttle_answer: ThrottleAnswer = ThrottleAnswer.THROTTLED
     receipt_delay: float = attrs.field(default=1.0, validator=_not_negative)  # until the engine lands
     personality: str = "smpp34"  # a built-in profile or one under [personalities]
+    faults: WireFaults = WireFaults()  # all off: a healthy link
 
 
 @attrs.frozen

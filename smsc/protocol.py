@@ -28,6 +28,7 @@ from twisted.logger import Logger
 
 from pdu import stored, wire
 from pdu.status import CommandStatus, MessageState
+from smsc import faults as wire_faults
 from smsc import session_rules
 from smsc.errors import SmppError
 from smsc.session_rules import BindState
@@ -61,11 +62,25 @@ log = Logger(namespace="smsc.session")
 
 
 class SmscProtocol(SMPPServerProtocol):
-    def __init__(self, clock):
+    def __init__(self, clock, rng):
         super().__init__()
         self.callLater = clock.callLater
         self.account = None
         self.bind_type = None
+        self._rng = rng
+        self._faults = wire_faults.HEALTHY
+        self._pdus_received = 0
+
+    @property
+    def faults(self) -> wire_faults.WireFaults:
+        return self._faults
+
+    @faults.setter
+    def faults(self, value: wire_faults.WireFaults) -> None:
+        """Switch wire faults on or off for this session, now."""
+        self._faults = value
+        if value.stop_reading and self.transport is not None:
+            self.transport.pauseProducing()
 
     # -- state ------------------------------------------------------------------------------
 
@@ -108,6 +123,13 @@ class SmscProtocol(SMPPServerProtocol):
             return
         self.PDUReceived(pdu)
 
+    def endPDURead(self):
+        super().endPDURead()
+        self._pdus_received += 1
+        if self._faults.drop_after and self._pdus_received >= self._faults.drop_after:
+            log.info("{peer}: dropping the link after {count} PDUs (wire fault)", peer=self._peer(), count=self._pdus_received)
+            self.callLater(0, self.transport.loseConnection)
+
     def _answer_unparsable(self, command_id, sequence, status, reason):
         command = constants.command_id_value_map[command_id]
         log.info("{peer}: {command} does not parse ({reason}); answered {status}",
@@ -145,7 +167,34 @@ class SmscProtocol(SMPPServerProtocol):
                               peer=self._peer(), window=self.account.window, status=answer.name)  # fmt: skip
                 self.sendResponse(reqPDU, library_status(answer))
                 return
-            self.doPDURequest(reqPDU, self._handle_data_request)
+            fault = wire_faults.request_fault(self._faults, self._rng)
+            if fault is wire_faults.GENERIC_NACK:
+                self.sendPDU(GenericNack(seqNum=reqPDU.seqNum, status=pdu_types.CommandStatus.ESME_RSYSERR))
+            elif fault is not None:
+                self.sendResponse(reqPDU, library_status(fault))
+            else:
+                self.doPDURequest(reqPDU, self._handle_data_request)
+
+    def sendResponse(self, reqPDU, status=pdu_types.CommandStatus.ESME_ROK, **params):
+        """Answer a request, through whatever wire faults the session has switched on."""
+        if self._faults.silent:
+            return
+        accepted_submit = reqPDU.id.name == "submit_sm" and status == pdu_types.CommandStatus.ESME_ROK
+        receipt_delay = self.account.receipt_delay if self.account else 0.0
+        delay = wire_faults.response_delay(self._faults, self._rng, accepted_submit, receipt_delay)
+        response = reqPDU.requireAck(reqPDU.seqNum, status, **params)
+        if delay:
+            self.callLater(delay, self._send_if_connected, response, accepted_submit)
+        else:
+            self._send_if_connected(response, accepted_submit)
+
+    def _send_if_connected(self, response, accepted_submit: bool) -> None:
+        if not self.connected:
+            return
+        if accepted_submit and self._faults.malformed_share and self._rng.random() < self._faults.malformed_share:
+            self.transport.write(wire_faults.malformed(self.encoder.encode(response)))
+            return
+        self.sendPDU(response)
 
     def PDUResponseReceived(self, pdu):
         if pdu.seqNum not in self.outTxns:
@@ -186,6 +235,7 @@ class SmscProtocol(SMPPServerProtocol):
         log.info("{peer}: bound {system_id} as {bind_type}",
                       peer=self._peer(), system_id=account.system_id, bind_type=_BIND_TYPE_NAMES[command])  # fmt: skip
         self.activateEnquireLinkTimer()
+        self.faults = account.faults
         self.factory.session_bound(self)
 
     @defer.inlineCallbacks

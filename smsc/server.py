@@ -1,5 +1,7 @@
 """The SMPP server: smpp.twisted's factory wired to our accounts, sessions and clock."""
 
+import random
+
 from smpp.pdu.pdu_types import CommandId
 from smpp.twisted.config import SMPPServerConfig
 from smpp.twisted.server import SMPPServerFactory
@@ -12,7 +14,7 @@ from smsc.session_rules import BindState
 
 
 class SmscFactory(SMPPServerFactory):
-    def __init__(self, config: Config, clock, sink=None):
+    def __init__(self, config: Config, clock, sink=None, rng: random.Random | None = None):
         """sink takes accepted messages: submit(account, SubmitSm) -> message_id or Deferred."""
         timers = config.timers
         library_config = SMPPServerConfig(
@@ -27,11 +29,12 @@ class SmscFactory(SMPPServerFactory):
         super().__init__(library_config, account_portal(config))
         self.smsc_config = config
         self.clock = clock
+        self.rng = rng or random.Random()  # wire faults draw their shares from it
         self.outbound = Outbound(clock, self.next_receiver)
         self.sink = sink
 
     def buildProtocol(self, addr):
-        protocol = SmscProtocol(self.clock)
+        protocol = SmscProtocol(self.clock, self.rng)
         protocol.factory = self
         return protocol
 

@@ -126,7 +126,9 @@ class StandInEngine:
         receipt_tlvs = {}
         if tlvs is not None:
             receipt_tlvs = {"receipted_message_id": held.response_id, "message_state": int(tlvs.message_state)}
-        self._outbound.send(held.account.system_id, self._receipt_pdu(held, text, receipt_tlvs))
+        pdu = self._receipt_pdu(held, text, receipt_tlvs)
+        for _ in range(2 if held.account.faults.duplicate_receipts else 1):
+            self._outbound.send(held.account.system_id, pdu)
 
     @staticmethod
     def _receipt_pdu(held: _Held, text: str, tlvs: dict):

@@ -29,7 +29,7 @@ def make_factory(clock, *accounts, sink=None, **config):
     jumps do not fill its output with enquire_link probes."""
     config.setdefault("timers", Timers(enquire_link=0, inactivity=0))
     config = Config(accounts=accounts or Config().accounts, **config)
-    factory = SmscFactory(config, clock)
+    factory = SmscFactory(config, clock, rng=random.Random(11))
     factory.sink = sink or StandInEngine(clock, factory.outbound, factory.smsc_config.personality, random.Random(7))
     return factory
 
