@@ -7,7 +7,7 @@ import sys
 import attrs
 
 from smsc import config_file
-from smsc.config import Config, split_host_port
+from smsc.config import Config, Tls, split_host_port
 
 SERVE_EPILOG = """\
 defaults (no config file needed):
@@ -36,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", metavar="FILE", help="TOML config file; flags override it")
     serve.add_argument("--smpp", metavar="HOST:PORT", help="SMPP listen address (default 127.0.0.1:2775)")
     serve.add_argument("--data", metavar="DIR", help="where the SMSC keeps its data (default ./var)")
+    serve.add_argument("--tls", metavar="HOST:PORT", help="also serve SMPP over TLS here (needs --tls-cert and --tls-key)")
+    serve.add_argument("--tls-cert", metavar="PEM", help="TLS certificate file (PEM)")
+    serve.add_argument("--tls-key", metavar="PEM", help="TLS private key file (PEM); may be the certificate file")
     serve.add_argument("--verbose", action="store_true", help="also log smpp.twisted's own messages")
     return parser
 
@@ -43,16 +46,18 @@ def build_parser() -> argparse.ArgumentParser:
 def load_config(args) -> Config:
     config = config_file.load(args.config) if args.config else Config()
     overrides = {name: getattr(args, name) for name in ("smpp", "data") if getattr(args, name)}
-    if overrides:
-        try:
-            config = attrs.evolve(config, **overrides)
-        except ValueError as error:
-            raise SystemExit(f"smsc serve: {error}") from None
-    return config
+    if args.tls or args.tls_cert or args.tls_key:
+        if not (args.tls and args.tls_cert and args.tls_key):
+            raise SystemExit("smsc serve: --tls needs all of --tls HOST:PORT, --tls-cert and --tls-key")
+        overrides["tls"] = Tls(args.tls, args.tls_cert, args.tls_key)
+    try:
+        return attrs.evolve(config, **overrides)
+    except ValueError as error:
+        raise SystemExit(f"smsc serve: {error}") from None
 
 
 def serve(config: Config, verbose: bool = False) -> int:
-    from twisted.internet import endpoints, reactor
+    from twisted.internet import defer, reactor
     from twisted.logger import globalLogBeginner, textFileLogObserver
 
     from smsc.server import SmscFactory
@@ -63,25 +68,43 @@ def serve(config: Config, verbose: bool = False) -> int:
 
     factory = SmscFactory(config, reactor)
     factory.sink = StandInEngine(reactor, factory.outbound, config.personality)
-    host, port = split_host_port(config.smpp)
-    endpoint = endpoints.TCP4ServerEndpoint(reactor, port, interface=host)
+    listeners = [("SMPP", config.smpp, None)]
+    if config.tls is not None:
+        listeners.append(("SMPP over TLS", config.tls.listen, config.tls))
+    exit_code = [0]
 
-    def listening(listening_port):
-        address = listening_port.getHost()
-        print(f"SMSC listening for SMPP on {address.host}:{address.port}", flush=True)
+    def listening(ports):
+        for (name, _, _), port in zip(listeners, ports):
+            address = port.getHost()
+            print(f"SMSC listening for {name} on {address.host}:{address.port}", flush=True)
         for account in config.accounts:
             print(f"  account {account.system_id} ({', '.join(account.bind_types)})", flush=True)
         print("Ctrl-C to stop.", flush=True)
 
     def failed(failure):
-        print(f"smsc serve: cannot listen on {config.smpp}: {failure.getErrorMessage()}", file=sys.stderr)
-        reactor.stop()
+        print(f"smsc serve: cannot listen: {failure.value.subFailure.getErrorMessage()}", file=sys.stderr)
         exit_code[0] = 1
+        reactor.stop()
 
-    exit_code = [0]
-    endpoint.listen(factory).addCallbacks(listening, failed)
+    try:
+        started = [_endpoint(reactor, address, tls).listen(factory) for _, address, tls in listeners]
+    except (OSError, ValueError) as error:
+        print(f"smsc serve: cannot read the TLS certificate or key: {error}", file=sys.stderr)
+        return 1
+    defer.gatherResults(started, consumeErrors=True).addCallbacks(listening, failed)
     reactor.run()
     return exit_code[0]
+
+
+def _endpoint(reactor, address: str, tls: Tls | None):
+    from twisted.internet import endpoints, ssl
+
+    host, port = split_host_port(address)
+    if tls is None:
+        return endpoints.TCP4ServerEndpoint(reactor, port, interface=host)
+    with open(tls.certificate, "rb") as certificate, open(tls.key, "rb") as key:
+        identity = ssl.PrivateCertificate.loadPEM(certificate.read() + b"\n" + key.read())
+    return endpoints.SSL4ServerEndpoint(reactor, port, identity.options(), interface=host)
 
 
 def main(argv: list[str] | None = None) -> int:

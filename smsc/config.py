@@ -72,6 +72,15 @@ class Account:
 
 
 @attrs.frozen
+class Tls:
+    """SMPP over TLS, as carriers offer it: a listen address, a PEM certificate and its key."""
+
+    listen: str = attrs.field(validator=_host_port)
+    certificate: str
+    key: str
+
+
+@attrs.frozen
 class Timers:
     """Session timers, in seconds (0 turns one off)."""
 
@@ -89,6 +98,7 @@ class Config:
     """Everything `smsc serve` needs."""
 
     smpp: str = attrs.field(default="127.0.0.1:2775", validator=_host_port)
+    tls: Tls | None = None  # an SMPP-over-TLS listener beside the plain one
     data: str = "var"
     system_id: str = "SMSC"  # what bind responses name us
     timers: Timers = Timers()
