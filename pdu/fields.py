@@ -11,7 +11,7 @@ from types import MappingProxyType
 
 import attrs
 from smpp.pdu import constants, pdu_types, smpp_time
-from smpp.pdu.pdu_encoding import OptionEncoder, PDUEncoder
+from smpp.pdu.pdu_encoding import COctetStringEncoder, OptionEncoder, PDUEncoder
 
 from pdu import smpp_fixes
 
@@ -120,6 +120,19 @@ class Address:
     ton: int = 0
     npi: int = 0
     digits: str = ""
+
+
+def pdu_codec(max_system_id: int = 15, max_password: int = 8) -> PDUEncoder:
+    """smpp.pdu's codec with room for longer system_ids and passwords than SMPP 3.4's 15 and
+    8 characters, which carriers issue and so clients send."""
+    if (max_system_id, max_password) == (15, 8):
+        return PDUEncoder()
+    encoders = dict(PDUEncoder.DefaultRequiredParamEncoders)
+    encoders["system_id"] = COctetStringEncoder(max_system_id + 1, decodeErrorStatus=pdu_types.CommandStatus.ESME_RINVSYSID)
+    encoders["password"] = COctetStringEncoder(max_password + 1, decodeErrorStatus=pdu_types.CommandStatus.ESME_RINVPASWD)
+    codec = PDUEncoder()
+    codec.DefaultRequiredParamEncoders = encoders
+    return codec
 
 
 def library_status(code: int):

@@ -101,6 +101,9 @@ class Config:
     tls: Tls | None = None  # an SMPP-over-TLS listener beside the plain one
     data: str = "var"
     system_id: str = "SMSC"  # what bind responses name us
+    # SMPP 3.4 allows 15 and 8 characters; carriers that issue longer credentials raise these.
+    max_system_id_length: int = attrs.field(default=15, validator=attrs.validators.in_(range(15, 256)))
+    max_password_length: int = attrs.field(default=8, validator=attrs.validators.in_(range(8, 256)))
     timers: Timers = Timers()
     personalities: dict[str, Personality] = attrs.field(factory=dict)
     accounts: tuple[Account, ...] = attrs.field(default=(DEFAULT_ACCOUNT,))

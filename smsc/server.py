@@ -6,6 +6,7 @@ from smpp.pdu.pdu_types import CommandId
 from smpp.twisted.config import SMPPServerConfig
 from smpp.twisted.server import SMPPServerFactory
 
+from pdu.fields import pdu_codec
 from smsc.auth import account_portal
 from smsc.config import Config
 from smsc.outbound import Outbound
@@ -35,6 +36,7 @@ class SmscFactory(SMPPServerFactory):
 
     def buildProtocol(self, addr):
         protocol = SmscProtocol(self.clock, self.rng)
+        protocol.encoder = pdu_codec(self.smsc_config.max_system_id_length, self.smsc_config.max_password_length)
         protocol.factory = self
         return protocol
 

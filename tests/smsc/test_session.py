@@ -243,3 +243,24 @@ class TestLinkTimers:
         clock.advance(10)  # no enquire_link_resp: we unbind, then give up on the unbind too
         clock.advance(10)
         assert session.closed
+
+
+class TestLongCredentials:
+    BODY = b"a-very-long-system-id-20\0a-long-password-16\0\0\x34\x00\x00\0"
+
+    def test_refused_by_default(self, session):
+        """SMPP 3.4 limits: a 24-character system_id is ESME_RINVSYSID, not a crash."""
+        session.send_raw(struct.pack("!LLLL", 16 + len(self.BODY), 0x09, 0, 3) + self.BODY)
+        assert status_of(session.received()[0]) == CommandStatus.ESME_RINVSYSID
+
+    def test_accepted_when_the_config_allows(self, clock):
+        """With longer limits configured, a carrier-issued long system_id and password bind."""
+        factory = make_factory(
+            clock,
+            account(system_id="a-very-long-system-id-20", password="a-long-password-16"),
+            max_system_id_length=32,
+            max_password_length=32,
+        )
+        session = WireSession(factory)
+        session.send_raw(struct.pack("!LLLL", 16 + len(self.BODY), 0x09, 0, 3) + self.BODY)
+        assert status_of(session.received()[0]) == 0
