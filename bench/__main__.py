@@ -1,3 +1,5 @@
-from bench import pdu_codec
+from bench import pdu_codec, smsc_throughput
 
 pdu_codec.main()
+print()
+smsc_throughput.main()

@@ -20,7 +20,7 @@ import struct
 from smpp.pdu import constants, pdu_types
 from smpp.pdu.error import PDUParseError
 from smpp.pdu.operations import GenericNack, getPDUClass
-from smpp.pdu.pdu_types import CommandId, PDUDataRequest
+from smpp.pdu.pdu_types import CommandId, PDUDataRequest, PDURequest, PDUResponse
 from smpp.twisted.protocol import DataHandlerResponse, SMPPServerProtocol, SMPPSessionStates
 from twisted.cred import error as cred_error
 from twisted.internet import defer
@@ -145,6 +145,18 @@ class SmscProtocol(SMPPServerProtocol):
             self.sendPDU(GenericNack(seqNum=sequence, status=status))
 
     # -- dispatch ---------------------------------------------------------------------------
+
+    def PDUReceived(self, pdu):
+        """smpp.twisted's dispatch without its re-encoding of every PDU for a debug log (half
+        the encoding work of the server), and with an answer for PDUs only an SMSC may send."""
+        self.onSMPPOperation()
+        if isinstance(pdu, PDURequest):
+            self.PDURequestReceived(pdu)
+        elif isinstance(pdu, PDUResponse):
+            self.PDUResponseReceived(pdu)
+        else:  # outbind, alert_notification: an SMSC's to send, never an ESME's
+            log.info("{peer}: {command} is not for an ESME to send; nacked", peer=self._peer(), command=pdu.id.name)
+            self.sendPDU(GenericNack(seqNum=pdu.seqNum, status=pdu_types.CommandStatus.ESME_RINVCMDID))
 
     def PDURequestReceived(self, reqPDU):
         command = reqPDU.id.name

@@ -83,6 +83,15 @@ class TestFloods:
         answers = session.received()
         assert [header.sequence_number for header, _ in answers] == list(range(1, 10_001))
 
+    def test_pdus_only_an_smsc_sends_are_nacked(self, session):
+        """An ESME sending alert_notification or outbind gets generic_nack 0x03, not a dropped link."""
+        session.bind()
+        outbind = b"smsc\0pw\0"
+        session.send_raw(struct.pack("!LLLL", 16 + len(outbind), 0x0B, 0, 77) + outbind)
+        ((header, _),) = session.received()
+        assert (header.command_name, header.command_status, header.sequence_number) == ("generic_nack", 3, 77)
+        assert not session.closed
+
     def test_bind_with_no_password(self, session):
         """A bind whose password is empty is refused as a wrong password, not a crash."""
         header, _ = session.bind(password="")
