@@ -204,18 +204,29 @@ def write_replace_sm(sequence: int, message: ReplaceSm) -> bytes:
     return struct.pack("!LLLL", 16 + len(body), REPLACE_SM, 0, sequence) + body
 
 
-def read_submit_multi_resp(octets: bytes) -> tuple[int, str, tuple[Unsuccessful, ...]]:
-    """(command_status, message_id, unsuccessful destinations) of a submit_multi_resp."""
-    _, _, status, _ = struct.unpack("!LLLL", octets[:16])
-    cursor = _Cursor(octets[16:])
+@attrs.frozen
+class SubmitMultiResp:
+    message_id: str
+    unsuccessful: tuple[Unsuccessful, ...] = ()
+
+
+def read_submit_multi_resp(body: bytes) -> SubmitMultiResp:
+    cursor = _Cursor(body)
     if not cursor.remaining:
-        return status, "", ()
+        return SubmitMultiResp("")
     message_id = cursor.cstring(65, "message_id")
     failures = []
     for _ in range(cursor.octet("no_unsuccess")):
         address = cursor.address("dest")
         failures.append(Unsuccessful(address, struct.unpack("!L", cursor.octets(4, "error_status_code"))[0]))
-    return status, message_id, tuple(failures)
+    return SubmitMultiResp(message_id, tuple(failures))
+
+
+READERS = {
+    SUBMIT_MULTI: ("submit_multi", read_submit_multi),
+    SUBMIT_MULTI_RESP: ("submit_multi_resp", read_submit_multi_resp),
+    REPLACE_SM: ("replace_sm", read_replace_sm),
+}
 
 
 def _address(address: Address) -> bytes:

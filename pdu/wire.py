@@ -360,6 +360,11 @@ def decode(octets: bytes):
 
     The header is read from the octets themselves, so vendor-specific statuses survive.
     """
-    pdu = ENCODER.decode(io.BytesIO(octets))
     command_id, command_status, sequence_number = struct.unpack("!LLL", octets[4:16])
+    from pdu import multi  # pdu.multi builds on this module; imported here to avoid a cycle
+
+    if command_id in multi.READERS:
+        name, read = multi.READERS[command_id]
+        return Header(command_id, command_status, sequence_number, name), read(octets[16:])
+    pdu = ENCODER.decode(io.BytesIO(octets))
     return Header(command_id, command_status, sequence_number, pdu.id.name), from_pdu(pdu)

@@ -106,6 +106,8 @@ class Config:
     max_password_length: int = attrs.field(default=8, validator=attrs.validators.in_(range(8, 256)))
     timers: Timers = Timers()
     personalities: dict[str, Personality] = attrs.field(factory=dict)
+    # submit_multi distribution lists: name -> numbers; an unknown name is answered 0x34
+    distribution_lists: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
     accounts: tuple[Account, ...] = attrs.field(default=(DEFAULT_ACCOUNT,))
 
     @accounts.validator

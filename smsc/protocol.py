@@ -29,7 +29,7 @@ from twisted.logger import Logger
 from pdu import stored, wire
 from pdu.status import CommandStatus, MessageState
 from smsc import faults as wire_faults
-from smsc import session_rules
+from smsc import raw_requests, session_rules
 from smsc.errors import SmppError
 from smsc.session_rules import BindState
 from smsc.validation import check_submit
@@ -113,6 +113,9 @@ class SmscProtocol(SMPPServerProtocol):
             log.info("{peer}: unknown command_id 0x{command_id:08X}, nacked", peer=self._peer(), command_id=command_id)
             self.sendPDU(GenericNack(seqNum=sequence, status=pdu_types.CommandStatus.ESME_RINVCMDID))
             return
+        if command_id in raw_requests.COMMANDS:
+            self._answer_raw(command_id, sequence or 0, message[16:])
+            return
         try:
             pdu = self.encoder.decode(io.BytesIO(message))
         except PDUParseError as error:
@@ -122,6 +125,21 @@ class SmscProtocol(SMPPServerProtocol):
             self._answer_unparsable(command_id, sequence, pdu_types.CommandStatus.ESME_RSYSERR, repr(error))
             return
         self.PDUReceived(pdu)
+
+    def _answer_raw(self, command_id: int, sequence: int, body: bytes) -> None:
+        """submit_multi and replace_sm, which smpp.pdu cannot decode: see smsc.raw_requests."""
+        self.onSMPPOperation()
+        answered = raw_requests.answer(self, command_id, sequence, body)
+        answered.addErrback(self._raw_failed, command_id, sequence)
+        answered.addCallback(self._write_if_connected)
+
+    def _raw_failed(self, failure, command_id: int, sequence: int) -> bytes:
+        log.failure("{peer}: {command} failed inside the SMSC", failure, peer=self._peer(), command=raw_requests.COMMANDS[command_id])
+        return raw_requests.error_response(command_id, sequence, CommandStatus.ESME_RSYSERR)
+
+    def _write_if_connected(self, octets: bytes) -> None:
+        if self.connected and not self._faults.silent:
+            self.transport.write(octets)
 
     def endPDURead(self):
         super().endPDURead()
@@ -308,14 +326,14 @@ class SmscProtocol(SMPPServerProtocol):
     @defer.inlineCallbacks
     def _submit_sm(self, reqPDU):
         message = wire.SubmitSm.from_pdu(reqPDU)
-        check_submit(message, self._now())
+        check_submit(message, self.now())
         message_id = yield self.factory.sink.submit(self.account, message)
         return wire.SubmitSmResp(message_id)
 
     @defer.inlineCallbacks
     def _data_sm(self, reqPDU):
         message = wire.DataSm.from_pdu(reqPDU).as_submit()
-        check_submit(message, self._now())
+        check_submit(message, self.now())
         message_id = yield self.factory.sink.submit(self.account, message)
         return wire.DataSmResp(message_id)
 
@@ -331,7 +349,8 @@ class SmscProtocol(SMPPServerProtocol):
         error status or a timeout."""
         return self.sendDataRequest(value.to_pdu())
 
-    def _now(self) -> datetime.datetime:
+    def now(self) -> datetime.datetime:
+        """The session's current time (UTC) from the injected clock."""
         return datetime.datetime.fromtimestamp(self.factory.clock.seconds(), datetime.timezone.utc)
 
     def _peer(self) -> str:

@@ -72,47 +72,79 @@ class StandInEngine:
         self._outbound = outbound
         self._personalities = personalities
         self._rng = rng or random.Random()
-        self._held: collections.OrderedDict[str, _Held] = collections.OrderedDict()
+        # message_id -> one _Held per destination (several for submit_multi)
+        self._held: collections.OrderedDict[str, list[_Held]] = collections.OrderedDict()
         self._last_number = 0
 
     def _now(self) -> datetime.datetime:
         return datetime.datetime.fromtimestamp(self._clock.seconds(), datetime.timezone.utc)
 
     def submit(self, account, message: SubmitSm) -> str:
+        return self.submit_multi(account, [message])
+
+    def submit_multi(self, account, messages: list[SubmitSm]) -> str:
+        """One message_id for several destinations; each is delivered and receipted alone."""
         self._last_number += 1
         personality = self._personalities(account.personality)
         ids = message_ids(personality, self._last_number, self._rng)
         now = self._now()
-        held = _Held(account, personality, message, ids.response, ids.receipt_text, now)
-        scheduled = times.resolve(message.schedule_delivery_time, now) or now
-        delay = max(0.0, (scheduled - now).total_seconds()) + account.receipt_delay
-        held.delivery = self._clock.callLater(delay, self._deliver, held)
+        held = [_Held(account, personality, message, ids.response, ids.receipt_text, now) for message in messages]
+        for one in held:
+            self._schedule(one)
         self._held[ids.response] = held
         if len(self._held) > HELD_AT_MOST:
             self._held.popitem(last=False)
         return ids.response
 
+    def _schedule(self, held: _Held) -> None:
+        now = self._now()
+        scheduled = times.resolve(held.message.schedule_delivery_time, now) or now
+        delay = max(0.0, (scheduled - now).total_seconds()) + held.account.receipt_delay
+        held.delivery = self._clock.callLater(delay, self._deliver, held)
+
     def query(self, account, request: QuerySm) -> QuerySmResp:
-        held = self._find(account, request.message_id, request.source)
-        if held is None:
+        found = self._find(account, request.message_id, request.source)
+        if not found:
             raise rejected(CommandStatus.ESME_RQUERYFAIL, f"no message {request.message_id!r} from this account")
+        held = found[0]
         final_date = times.absolute(held.done) if held.done else ""
         return QuerySmResp(held.response_id, int(held.state), final_date, 0)
 
     def cancel(self, account, request: CancelSm) -> None:
-        held = self._find(account, request.message_id, request.source)
-        if held is None or held.state is not MessageState.ENROUTE:
+        pending = [held for held in self._find(account, request.message_id, request.source) if self._pending(held)]
+        if not pending:
             raise rejected(CommandStatus.ESME_RCANCELFAIL, f"no pending message {request.message_id!r}")
-        held.delivery.cancel()
-        held.state, held.done = MessageState.DELETED, self._now()
+        for held in pending:
+            held.delivery.cancel()
+            held.state, held.done = MessageState.DELETED, self._now()
 
-    def _find(self, account, message_id: str, source) -> _Held | None:
-        held = self._held.get(message_id)
-        if held is None or held.account.system_id != account.system_id:
-            return None
-        if source.digits and source.digits != held.message.source.digits:
-            return None
-        return held
+    def replace(self, account, request) -> None:
+        """replace_sm: new text, times or receipt request for a message still pending."""
+        pending = [held for held in self._find(account, request.message_id, request.source) if self._pending(held)]
+        if not pending:
+            raise rejected(CommandStatus.ESME_RREPLACEFAIL, f"no pending message {request.message_id!r}")
+        for held in pending:
+            held.message = attrs.evolve(
+                held.message,
+                short_message=request.short_message,
+                schedule_delivery_time=request.schedule_delivery_time or held.message.schedule_delivery_time,
+                validity_period=request.validity_period or held.message.validity_period,
+                registered_delivery=request.registered_delivery,
+            )
+            held.delivery.cancel()
+            self._schedule(held)
+
+    @staticmethod
+    def _pending(held: _Held) -> bool:
+        return held.state is MessageState.ENROUTE
+
+    def _find(self, account, message_id: str, source) -> list[_Held]:
+        found = self._held.get(message_id, [])
+        if not found or found[0].account.system_id != account.system_id:
+            return []
+        if source.digits and source.digits != found[0].message.source.digits:
+            return []
+        return found
 
     def _deliver(self, held: _Held) -> None:
         held.state, held.done = MessageState.DELIVERED, self._now()

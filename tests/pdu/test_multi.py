@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pdu import multi
+from pdu import multi, wire
 from pdu.multi import BodyError, ReplaceSm, SubmitMulti, Unsuccessful
 from pdu.status import CommandStatus
 from pdu.wire import Address, SubmitSm
@@ -52,7 +52,9 @@ class TestSubmitMulti:
         failures = (Unsuccessful(Address(1, 1, "860"), 0x0B),)
         octets = multi.write_submit_multi_resp(9, 0, "42", failures)
         assert struct.unpack("!L", octets[:4])[0] == len(octets)
-        assert multi.read_submit_multi_resp(octets) == (0, "42", failures)
+        assert multi.read_submit_multi_resp(octets[16:]) == multi.SubmitMultiResp("42", failures)
+        header, value = wire.decode(octets)
+        assert (header.command_name, header.sequence_number, value.message_id) == ("submit_multi_resp", 9, "42")
 
     @given(st.binary(max_size=200))
     def test_random_bodies_raise_only_body_errors(self, body):
