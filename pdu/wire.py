@@ -285,6 +285,23 @@ class Bodyless:
         return operations.getPDUClass(getattr(pdu_types.CommandId, self.command))(sequence_number, library_status(status))
 
 
+@attrs.frozen
+class Outbind:
+    """outbind: the SMSC asks an ESME to bind to it as a receiver over this connection."""
+
+    system_id: str
+    password: str = ""
+
+    @classmethod
+    def from_pdu(cls, pdu) -> "Outbind":
+        return cls(plain_field("system_id", pdu.params["system_id"]), plain_field("password", pdu.params["password"]))
+
+    def to_pdu(self, sequence_number: int = 1):
+        return operations.Outbind(
+            sequence_number, system_id=self.system_id.encode("latin-1"), password=self.password.encode("latin-1")
+        )
+
+
 ENQUIRE_LINK = Bodyless("enquire_link")
 ENQUIRE_LINK_RESP = Bodyless("enquire_link_resp")
 UNBIND = Bodyless("unbind")
@@ -330,6 +347,7 @@ _VALUE_CLASSES = {
     operations.CancelSM: stored.CancelSm,
     operations.CancelSMResp: Bodyless,
     operations.ReplaceSMResp: Bodyless,
+    operations.Outbind: Outbind,
     operations.EnquireLink: Bodyless,
     operations.EnquireLinkResp: Bodyless,
     operations.Unbind: Bodyless,

@@ -60,6 +60,7 @@ def serve(config: Config, verbose: bool = False) -> int:
     from twisted.internet import defer, reactor
     from twisted.logger import globalLogBeginner, textFileLogObserver
 
+    from smsc import outbind
     from smsc.server import SmscFactory
     from smsc.standin import StandInEngine
 
@@ -86,6 +87,8 @@ def serve(config: Config, verbose: bool = False) -> int:
         exit_code[0] = 1
         reactor.stop()
 
+    for target in config.outbind:
+        outbind.start(reactor, factory, target)
     try:
         started = [_endpoint(reactor, address, tls).listen(factory) for _, address, tls in listeners]
     except (OSError, ValueError) as error:

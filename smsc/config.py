@@ -81,6 +81,15 @@ class Tls:
 
 
 @attrs.frozen
+class OutbindTarget:
+    """An ESME the SMSC dials and outbinds to; it then binds as a receiver."""
+
+    connect: str = attrs.field(validator=_host_port)
+    system_id: str  # what we present in the outbind
+    password: str = ""
+
+
+@attrs.frozen
 class Timers:
     """Session timers, in seconds (0 turns one off)."""
 
@@ -108,6 +117,7 @@ class Config:
     personalities: dict[str, Personality] = attrs.field(factory=dict)
     # submit_multi distribution lists: name -> numbers; an unknown name is answered 0x34
     distribution_lists: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
+    outbind: tuple[OutbindTarget, ...] = ()
     accounts: tuple[Account, ...] = attrs.field(default=(DEFAULT_ACCOUNT,))
 
     @accounts.validator

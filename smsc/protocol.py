@@ -70,6 +70,13 @@ class SmscProtocol(SMPPServerProtocol):
         self._rng = rng
         self._faults = wire_faults.HEALTHY
         self._pdus_received = 0
+        self.outbind = None  # a pdu.wire.Outbind to send first, on connections we dialled
+
+    def connectionMade(self):
+        super().connectionMade()
+        if self.outbind is not None:
+            log.info("{peer}: outbind as {system_id}", peer=self._peer(), system_id=self.outbind.system_id)
+            self.sendPDU(self.outbind.to_pdu(self.claimSeqNum()))
 
     @property
     def faults(self) -> wire_faults.WireFaults:

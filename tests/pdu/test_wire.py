@@ -117,8 +117,8 @@ class TestStatuses:
 
     def test_unmodelled_pdu_is_a_named_error(self):
         """A valid PDU we have no value for raises UnsupportedPdu naming it, not KeyError."""
-        with pytest.raises(wire.UnsupportedPdu, match="outbind"):
-            wire.decode(bytes.fromhex("000000140000000b000000000000000161006200"))
+        with pytest.raises(wire.UnsupportedPdu, match="alert_notification"):
+            wire.decode(bytes.fromhex("00000018000001020000000000000001" "0101310001013100"))
 
 
 class TestGuards:
