@@ -12,6 +12,11 @@ message_payload of any other size fails. Encoding now starts from no remembered 
 It answers an unknown replace_if_present_flag with ESME_RUNKNOWNERR; SMPP 3.4 has
 ESME_RINVREPFLAG (0x54) for exactly that, so the field's decoder now raises it.
 
+Its OptionEncoder has no decoder for eight TLVs SMPP 3.4 defines (ms_msg_wait_facilities,
+callback_num_pres_ind, callback_num_atag, dpf_result, set_dpf, ms_validity, its_reply_type,
+its_session_info, ussd_service_op), so a submit_sm carrying ms_validity was refused with
+0xC1. Each now reads as raw octets; pdu.fields keeps only the TLVs it models.
+
 Remove each fix when an upstream release no longer needs it (see docs/dependencies.md).
 """
 
@@ -19,9 +24,10 @@ import re
 
 from smpp.pdu import smpp_time
 from smpp.pdu import pdu_types
-from smpp.pdu.pdu_encoding import OptionEncoder, PDUEncoder, ReplaceIfPresentFlagEncoder
+from smpp.pdu.pdu_encoding import OctetStringEncoder, OptionEncoder, PDUEncoder, ReplaceIfPresentFlagEncoder
 
 _encode_option = OptionEncoder.encode
+_init_options = OptionEncoder.__init__
 _SMPP_TIME = re.compile(r"^\d{12}\d\d{2}[-+R]$")
 
 
@@ -42,9 +48,17 @@ def _encode_option_afresh(self, option, name=""):
     return _encode_option(self, option, name)
 
 
+def _init_options_for_every_tag(self):
+    """OptionEncoder with a raw-octets decoder for the tags smpp.pdu left without one."""
+    _init_options(self)
+    for tag in pdu_types.Tag:
+        self.options.setdefault(tag, OctetStringEncoder(self.getLength))
+
+
 def apply() -> None:
     smpp_time.parse = _parse_time
     OptionEncoder.encode = _encode_option_afresh
+    OptionEncoder.__init__ = _init_options_for_every_tag
     PDUEncoder.DefaultRequiredParamEncoders["replace_if_present_flag"] = ReplaceIfPresentFlagEncoder(
         decodeErrorStatus=pdu_types.CommandStatus.ESME_RINVREPFLAG
     )

@@ -105,3 +105,23 @@ class TestValueRules:
     def test_limits_are_inclusive(self, session, fields):
         """Exactly at each limit is accepted."""
         assert answer(session, attrs.evolve(GOOD, **fields)) == 0
+
+
+class TestTlvs:
+    @pytest.mark.parametrize(
+        "tag,value,status",
+        [
+            (0x1204, b"\x01", 0),  # ms_validity: allowed in submit_sm, unknown to smpp.pdu's decoder
+            (0x0030, b"\x01", 0),  # ms_msg_wait_facilities, the same
+            (0x1400, b"vendor", 0),  # a vendor-specific tag: skipped
+            (0x0420, b"\x01", S.ESME_ROPTPARNOTALLWD),  # dpf_result belongs in data_sm_resp
+            (0x020C, b"\x01", S.ESME_RINVOPTPARAMVAL),  # sar_msg_ref_num of one octet (0xC2 would be apter; smpp.pdu says 0xC4)
+        ],
+    )
+    def test_tlv_answers(self, session, tag, value, status):
+        """Allowed TLVs are accepted even when we ignore them; misplaced or mis-sized ones are named."""
+        base = wire.encode(GOOD, 3)
+        tlv = struct.pack("!HH", tag, len(value)) + value
+        session.bind()
+        session.send_raw(struct.pack("!L", len(base) + len(tlv)) + base[4:] + tlv)
+        assert session.received()[0][0].command_status == status
