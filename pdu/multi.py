@@ -147,9 +147,7 @@ class Unsuccessful:
 def write_submit_multi_resp(sequence: int, status: int, message_id: str, unsuccessful=()) -> bytes:
     body = message_id.encode("latin-1") + b"\0" + bytes((len(unsuccessful),))
     for failure in unsuccessful:
-        address = failure.destination
-        body += bytes((address.ton, address.npi)) + address.digits.encode("latin-1") + b"\0"
-        body += struct.pack("!L", failure.status)
+        body += _address(failure.destination) + struct.pack("!L", failure.status)
     return struct.pack("!LLLL", 16 + len(body), SUBMIT_MULTI_RESP, status, sequence) + body
 
 

@@ -49,6 +49,11 @@ def resolve(value: str, now: datetime.datetime) -> datetime.datetime | None:
     return local.astimezone(datetime.timezone.utc)
 
 
+def utc(seconds: float) -> datetime.datetime:
+    """An aware UTC datetime for a clock reading in seconds since the epoch."""
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc)
+
+
 def absolute(moment: datetime.datetime) -> str:
     """An aware datetime as an absolute SMPP time in UTC (`...000+`)."""
     utc = moment.astimezone(datetime.timezone.utc)

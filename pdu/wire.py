@@ -34,14 +34,6 @@ class BindType(enum.Enum):
     RECEIVER = "receiver"
     TRANSCEIVER = "transceiver"
 
-    @property
-    def can_submit(self) -> bool:
-        return self is not BindType.RECEIVER
-
-    @property
-    def can_receive(self) -> bool:
-        return self is not BindType.TRANSMITTER
-
 
 _BIND_CLASSES = {
     BindType.TRANSMITTER: (operations.BindTransmitter, operations.BindTransmitterResp),

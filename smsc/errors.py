@@ -18,7 +18,3 @@ class SmppError(Exception):
     def __str__(self):
         return f"{describe_status(self.status)} ({self.reason})"
 
-
-def rejected(status: CommandStatus, reason: str) -> SmppError:
-    """A rejection that leaves the session open, the common case."""
-    return SmppError(status, reason)

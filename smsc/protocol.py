@@ -26,7 +26,8 @@ from twisted.cred import error as cred_error
 from twisted.internet import defer
 from twisted.logger import Logger
 
-from pdu import stored, wire
+from pdu import stored, times, wire
+from pdu.fields import library_status
 from pdu.status import CommandStatus, MessageState
 from smsc import faults as wire_faults
 from smsc import raw_requests, session_rules
@@ -50,11 +51,6 @@ _BOUND_LIBRARY_STATE = {
     "bind_transceiver": SMPPSessionStates.BOUND_TRX,
 }
 _BIND_TYPE_NAMES = {"bind_transmitter": "transmitter", "bind_receiver": "receiver", "bind_transceiver": "transceiver"}
-
-
-def library_status(status: int):
-    """smpp.pdu's enum member for a command_status value."""
-    return getattr(pdu_types.CommandStatus, constants.command_status_value_map[int(status)]["name"])
 
 
 # Module-level: smpp.twisted sets `self.log` to a stdlib logger in its own __init__.
@@ -183,13 +179,26 @@ class SmscProtocol(SMPPServerProtocol):
             log.info("{peer}: {command} is not for an ESME to send; nacked", peer=self._peer(), command=pdu.id.name)
             self.sendPDU(GenericNack(seqNum=pdu.seqNum, status=pdu_types.CommandStatus.ESME_RINVCMDID))
 
-    def PDURequestReceived(self, reqPDU):
-        command = reqPDU.id.name
+    def admission(self, command: str) -> CommandStatus:
+        """ESME_ROK when a request may be processed now: the bind state allows it and, for
+        requests to the engine, the window has room. Otherwise the status to answer."""
         verdict = session_rules.verdict(self.bind_state, command)
         if verdict != CommandStatus.ESME_ROK:
             log.info("{peer}: {command} refused in state {state}: {status}",
                           peer=self._peer(), command=command, state=self.bind_state.value, status=verdict.name)  # fmt: skip
-            self.sendResponse(reqPDU, library_status(verdict))
+            return verdict
+        if command in session_rules.SUBMITTING and len(self.inTxns) >= self.account.window:
+            answer = self.account.throttle_answer.status
+            log.info("{peer}: window of {window} full; answered {status}",
+                          peer=self._peer(), window=self.account.window, status=answer.name)  # fmt: skip
+            return answer
+        return CommandStatus.ESME_ROK
+
+    def PDURequestReceived(self, reqPDU):
+        command = reqPDU.id.name
+        status = self.admission(command)
+        if status != CommandStatus.ESME_ROK:
+            self.sendResponse(reqPDU, library_status(status))
             return
         if command in session_rules.BIND_COMMANDS:
             self.bind(reqPDU)
@@ -198,12 +207,6 @@ class SmscProtocol(SMPPServerProtocol):
         elif command == "unbind":
             self.onPDURequest_unbind(reqPDU)
         elif isinstance(reqPDU, PDUDataRequest):
-            if len(self.inTxns) >= self.account.window:
-                answer = self.account.throttle_answer.status
-                log.info("{peer}: window of {window} full; answered {status}",
-                              peer=self._peer(), window=self.account.window, status=answer.name)  # fmt: skip
-                self.sendResponse(reqPDU, library_status(answer))
-                return
             fault = wire_faults.request_fault(self._faults, self._rng)
             if fault is wire_faults.GENERIC_NACK:
                 self.sendPDU(GenericNack(seqNum=reqPDU.seqNum, status=pdu_types.CommandStatus.ESME_RSYSERR))
@@ -358,7 +361,7 @@ class SmscProtocol(SMPPServerProtocol):
 
     def now(self) -> datetime.datetime:
         """The session's current time (UTC) from the injected clock."""
-        return datetime.datetime.fromtimestamp(self.factory.clock.seconds(), datetime.timezone.utc)
+        return times.utc(self.factory.clock.seconds())
 
     def _peer(self) -> str:
         peer = self.transport.getPeer() if self.transport else None

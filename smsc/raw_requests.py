@@ -11,7 +11,6 @@ from pdu import multi
 from pdu.multi import BodyError, Unsuccessful
 from pdu.status import CommandStatus
 from pdu.wire import Address, SubmitSm
-from smsc import session_rules
 from smsc.errors import SmppError
 from smsc.validation import check_submit
 
@@ -27,11 +26,9 @@ def error_response(command_id: int, sequence: int, status: int, failures=()) -> 
 @defer.inlineCallbacks
 def answer(session, command_id: int, sequence: int, body: bytes):
     """The response octets for one submit_multi or replace_sm (a Deferred)."""
-    status = session_rules.verdict(session.bind_state, COMMANDS[command_id])
+    status = session.admission(COMMANDS[command_id])
     if status != CommandStatus.ESME_ROK:
         return error_response(command_id, sequence, status)
-    if len(session.inTxns) >= session.account.window:
-        return error_response(command_id, sequence, session.account.throttle_answer.status)
     try:
         if command_id == multi.SUBMIT_MULTI:
             response = yield _submit_multi(session, sequence, body)

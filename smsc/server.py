@@ -11,7 +11,6 @@ from smsc.auth import account_portal
 from smsc.config import Config
 from smsc.outbound import Outbound
 from smsc.protocol import SmscProtocol
-from smsc.session_rules import BindState
 
 
 class SmscFactory(SMPPServerFactory):
@@ -48,10 +47,10 @@ class SmscFactory(SMPPServerFactory):
         # Sessions stay listed while they close; skip those that can no longer receive.
         for _ in range(bindings.getBindingCountForType(CommandId.bind_receiver)):
             session = bindings.getNextBindingForDelivery()
-            if session is not None and session.bind_state in (BindState.BOUND_RX, BindState.BOUND_TRX):
+            if session is not None and session.bind_state.receives:
                 return session
         return None
 
     def session_bound(self, protocol: SmscProtocol) -> None:
-        if protocol.bind_state in (BindState.BOUND_RX, BindState.BOUND_TRX):
+        if protocol.bind_state.receives:
             self.outbound.flush(protocol.system_id)

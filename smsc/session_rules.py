@@ -21,25 +21,25 @@ class BindState(enum.Enum):
     def bound(self) -> bool:
         return self in (BindState.BOUND_TX, BindState.BOUND_RX, BindState.BOUND_TRX)
 
+    @property
+    def receives(self) -> bool:
+        """Whether deliver_sm may be sent to a session in this state."""
+        return self in (BindState.BOUND_RX, BindState.BOUND_TRX)
+
 
 BIND_COMMANDS = frozenset({"bind_transmitter", "bind_receiver", "bind_transceiver"})
 _ALWAYS = frozenset({"enquire_link", "enquire_link_resp", "generic_nack"})
-_SUBMITTING = frozenset({"submit_sm", "submit_multi", "data_sm", "query_sm", "cancel_sm", "replace_sm"})
+# Requests that go to the engine: these count against the account's window.
+SUBMITTING = frozenset({"submit_sm", "submit_multi", "data_sm", "query_sm", "cancel_sm", "replace_sm"})
 _RECEIVING = frozenset({"deliver_sm_resp", "data_sm_resp"})
 _BOUND = frozenset({"unbind", "unbind_resp"})
 
 ALLOWED = {
     BindState.OPEN: _ALWAYS | BIND_COMMANDS,
-    BindState.BOUND_TX: _ALWAYS | _BOUND | _SUBMITTING,
+    BindState.BOUND_TX: _ALWAYS | _BOUND | SUBMITTING,
     BindState.BOUND_RX: _ALWAYS | _BOUND | _RECEIVING,
-    BindState.BOUND_TRX: _ALWAYS | _BOUND | _SUBMITTING | _RECEIVING,
+    BindState.BOUND_TRX: _ALWAYS | _BOUND | SUBMITTING | _RECEIVING,
     BindState.CLOSING: _ALWAYS | _BOUND | _RECEIVING,
-}
-
-STATE_AFTER_BIND = {
-    "bind_transmitter": BindState.BOUND_TX,
-    "bind_receiver": BindState.BOUND_RX,
-    "bind_transceiver": BindState.BOUND_TRX,
 }
 
 

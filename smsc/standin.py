@@ -18,7 +18,7 @@ from pdu.receipts import Receipt, build_receipt
 from pdu.status import CommandStatus, MessageState
 from pdu.stored import CancelSm, QuerySm, QuerySmResp
 from pdu.wire import DataSm, DeliverSm, SubmitSm
-from smsc.errors import rejected
+from smsc.errors import SmppError
 from smsc.personality import Personality, ReceiptPdu, message_ids
 
 HELD_AT_MOST = 100_000  # messages kept for query_sm; the oldest are forgotten first
@@ -77,7 +77,7 @@ class StandInEngine:
         self._last_number = 0
 
     def _now(self) -> datetime.datetime:
-        return datetime.datetime.fromtimestamp(self._clock.seconds(), datetime.timezone.utc)
+        return times.utc(self._clock.seconds())
 
     def submit(self, account, message: SubmitSm) -> str:
         return self.submit_multi(account, [message])
@@ -105,7 +105,7 @@ class StandInEngine:
     def query(self, account, request: QuerySm) -> QuerySmResp:
         found = self._find(account, request.message_id, request.source)
         if not found:
-            raise rejected(CommandStatus.ESME_RQUERYFAIL, f"no message {request.message_id!r} from this account")
+            raise SmppError(CommandStatus.ESME_RQUERYFAIL, f"no message {request.message_id!r} from this account")
         held = found[0]
         final_date = times.absolute(held.done) if held.done else ""
         return QuerySmResp(held.response_id, int(held.state), final_date, 0)
@@ -113,7 +113,7 @@ class StandInEngine:
     def cancel(self, account, request: CancelSm) -> None:
         pending = [held for held in self._find(account, request.message_id, request.source) if self._pending(held)]
         if not pending:
-            raise rejected(CommandStatus.ESME_RCANCELFAIL, f"no pending message {request.message_id!r}")
+            raise SmppError(CommandStatus.ESME_RCANCELFAIL, f"no pending message {request.message_id!r}")
         for held in pending:
             held.delivery.cancel()
             held.state, held.done = MessageState.DELETED, self._now()
@@ -122,7 +122,7 @@ class StandInEngine:
         """replace_sm: new text, times or receipt request for a message still pending."""
         pending = [held for held in self._find(account, request.message_id, request.source) if self._pending(held)]
         if not pending:
-            raise rejected(CommandStatus.ESME_RREPLACEFAIL, f"no pending message {request.message_id!r}")
+            raise SmppError(CommandStatus.ESME_RREPLACEFAIL, f"no pending message {request.message_id!r}")
         for held in pending:
             held.message = attrs.evolve(
                 held.message,
