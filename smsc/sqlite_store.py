@@ -1,0 +1,444 @@
+"""The embedded durable store: one SQLite file in WAL mode, written with group commit by one
+dedicated thread.
+
+Every `write()` goes on a queue. The writer thread blocks for the first, takes whatever else
+is already waiting (up to MAX_BATCH writes), applies them all in one transaction and commits
+once, so one fsync serves a whole window of submits; then it fires their Deferreds on the
+reactor thread, in call order. Reads use a second connection on a reader thread: WAL lets
+them run beside the writer, and no SQL runs on the reactor thread (except `recover()`, which
+is synchronous by contract and runs once, at start-up).
+
+Durability, chosen with `sync`:
+
+- "full" (PRAGMA synchronous=FULL): the WAL is fsynced at every commit. An acknowledged
+  message survives a power cut or a kernel panic. Costs one fsync per group.
+- "normal" (PRAGMA synchronous=NORMAL): fsync only at checkpoints. An acknowledged message
+  survives a killed or crashed SMSC (the commit is in the OS's cache), but a power cut can
+  lose the last commits; the file itself stays consistent either way.
+
+`threaded=False` runs the very same code inline on the caller's thread, one commit per
+write: for virtual-time tests and deterministic scenario runs on a `task.Clock`.
+"""
+
+import itertools
+import os
+import queue
+import sqlite3
+import threading
+from collections.abc import Sequence
+
+import attrs
+from twisted.internet import defer
+
+from smsc.store import (
+    FINAL_STATES,
+    AddEvent,
+    AddMessage,
+    AddOutbox,
+    ChangeMessage,
+    MissingMessage,
+    Operation,
+    OutboxEntry,
+    Recovered,
+    RemoveOutbox,
+    StoreClosed,
+    StoredMessage,
+    TraceEvent,
+)
+
+FILE_NAME = "messages.sqlite3"
+SCHEMA_VERSION = 1  # PRAGMA user_version; a later version migrates from the one it finds
+MAX_BATCH = 4096  # writes in one transaction: bounds the latency one commit adds to the next
+PURGE_CHUNK = 2000  # messages deleted per transaction, so a big purge does not stall submits
+SYNC_MODES = {"full": "FULL", "normal": "NORMAL"}
+
+_FINAL = ", ".join(str(state) for state in sorted(FINAL_STATES))
+
+# AUTOINCREMENT keeps the highest number ever stored in sqlite_sequence, even after a purge
+# deleted it, so recovery never hands out a used number again. The two partial indexes hold
+# only the rows recovery and retention look for: pending messages, finished ones by time.
+SCHEMA = f"""
+CREATE TABLE messages (
+    number INTEGER PRIMARY KEY AUTOINCREMENT,
+    message_id TEXT NOT NULL,
+    account TEXT NOT NULL,
+    source TEXT NOT NULL,
+    destination TEXT NOT NULL,
+    state INTEGER NOT NULL,
+    submitted_at REAL NOT NULL,
+    due_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    attempts INTEGER NOT NULL,
+    done_at REAL,
+    error INTEGER NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE INDEX messages_by_message_id ON messages (message_id);
+CREATE INDEX messages_by_destination ON messages (destination, number);
+CREATE INDEX messages_by_account ON messages (account, number);
+CREATE INDEX messages_by_state ON messages (state, number);
+CREATE INDEX messages_pending ON messages (number) WHERE state NOT IN ({_FINAL});
+CREATE INDEX messages_finished ON messages (done_at) WHERE state IN ({_FINAL});
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    number INTEGER NOT NULL,
+    at REAL NOT NULL,
+    hop TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX events_by_number ON events (number);
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    pdu BLOB NOT NULL
+);
+CREATE INDEX outbox_by_created_at ON outbox (created_at);
+"""
+
+_COLUMNS = ("number, message_id, account, source, destination, state, submitted_at, due_at, "
+            "expires_at, attempts, done_at, error, body")  # fmt: skip
+
+# Each operation: its statement and its parameters. Consecutive operations of one kind go
+# to SQLite in one executemany.
+_STATEMENTS = {
+    AddMessage: (
+        f"INSERT INTO messages ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        lambda op: attrs.astuple(op.message, recurse=False),
+    ),
+    ChangeMessage: (
+        "UPDATE messages SET state = ?, attempts = ?, due_at = ?, done_at = ?, error = ?,"
+        " body = coalesce(?, body) WHERE number = ?",
+        lambda op: (op.state, op.attempts, op.due_at, op.done_at, op.error, op.body, op.number),
+    ),
+    AddEvent: (
+        "INSERT INTO events (number, at, hop, detail) VALUES (?, ?, ?, ?)",
+        lambda op: attrs.astuple(op.event, recurse=False),
+    ),
+    AddOutbox: (
+        "INSERT INTO outbox (id, account, created_at, pdu) VALUES (?, ?, ?, ?)",
+        lambda op: attrs.astuple(op.entry, recurse=False),
+    ),
+    RemoveOutbox: ("DELETE FROM outbox WHERE id = ?", lambda op: (op.id,)),
+}
+
+
+@attrs.define
+class _Write:
+    operations: tuple
+    done: defer.Deferred
+
+
+@attrs.define
+class _Purge:
+    finished_before: float
+    done: defer.Deferred
+    deleted: int = 0  # by the chunks already committed
+
+
+@attrs.define
+class _Stop:
+    done: defer.Deferred
+
+
+class SqliteStore:
+    """The `smsc.store.Store` on SQLite. `commits` and `writes_committed` count the
+    transactions and the write() calls they carried, for tests and benchmarks."""
+
+    def __init__(self, path: str, reactor, writer: sqlite3.Connection, reader: sqlite3.Connection, threaded: bool):
+        self.path = path
+        self.commits = 0
+        self.writes_committed = 0
+        self._reactor = reactor
+        self._writer = writer
+        self._reader = reader
+        self._threaded = threaded
+        self._closed = False
+        if threaded:
+            self._writes = queue.SimpleQueue()
+            self._reads = queue.SimpleQueue()
+            threading.Thread(target=self._write_loop, name="store-writer", daemon=True).start()
+            threading.Thread(target=self._read_loop, name="store-reader", daemon=True).start()
+
+    @classmethod
+    def open(cls, directory: str, reactor, sync: str = "full", threaded: bool = True) -> "SqliteStore":
+        """The store in `directory` (created if missing), its schema created if new."""
+        if sync not in SYNC_MODES:
+            raise ValueError(f"sync must be one of {', '.join(SYNC_MODES)}, got {sync!r}")
+        os.makedirs(directory, exist_ok=True)
+        path = os.path.join(directory, FILE_NAME)
+        writer = _connect(path)
+        writer.execute("PRAGMA journal_mode = WAL")
+        writer.execute(f"PRAGMA synchronous = {SYNC_MODES[sync]}")
+        _migrate(writer, path)
+        reader = _connect(path) if threaded else writer
+        return cls(path, reactor, writer, reader, threaded)
+
+    # Writes
+
+    def write(self, operations: Sequence[Operation]) -> defer.Deferred:
+        if self._closed:
+            return defer.fail(StoreClosed("write() after close()"))
+        item = _Write(tuple(operations), defer.Deferred())
+        if self._threaded:
+            self._writes.put(item)
+        else:
+            _fire(self._commit([item]))
+        return item.done
+
+    def purge(self, finished_before: float) -> defer.Deferred:
+        if self._closed:
+            return defer.fail(StoreClosed("purge() after close()"))
+        item = _Purge(finished_before, defer.Deferred())
+        if self._threaded:
+            self._writes.put(item)
+        else:
+            while not item.done.called:
+                _fire(self._purge_chunk(item))
+        return item.done
+
+    def close(self) -> defer.Deferred:
+        if self._closed:
+            return defer.succeed(None)
+        self._closed = True
+        if not self._threaded:
+            self._writer.close()
+            return defer.succeed(None)
+        stopped = [defer.Deferred(), defer.Deferred()]
+        self._writes.put(_Stop(stopped[0]))
+        self._reads.put(_Stop(stopped[1]))
+        return defer.gatherResults(stopped).addCallback(lambda _: None)
+
+    def _write_loop(self) -> None:
+        while True:
+            batch = [self._writes.get()]
+            while len(batch) < MAX_BATCH:
+                try:
+                    batch.append(self._writes.get_nowait())
+                except queue.Empty:
+                    break
+            for is_write, items in itertools.groupby(batch, lambda item: isinstance(item, _Write)):
+                if is_write:
+                    self._reactor.callFromThread(_fire, self._commit(list(items)))
+                    continue
+                for item in items:
+                    if isinstance(item, _Stop):
+                        self._finish_purges()
+                        self._writer.close()
+                        self._reactor.callFromThread(item.done.callback, None)
+                        return
+                    outcome = self._purge_chunk(item)
+                    if outcome:
+                        self._reactor.callFromThread(_fire, outcome)
+                    else:  # more to delete: after the writes queued meanwhile
+                        self._writes.put(item)
+
+    def _finish_purges(self) -> None:
+        """At close: a purge that was taking turns with writes may sit behind the stop."""
+        while True:
+            try:
+                item = self._writes.get_nowait()
+            except queue.Empty:
+                return
+            outcome = []
+            while not outcome:
+                outcome = self._purge_chunk(item)
+            self._reactor.callFromThread(_fire, outcome)
+
+    def _commit(self, writes: list[_Write]) -> list:
+        """Commit the writes in one transaction; (deferred, error or None) for each."""
+        connection = self._writer
+        try:
+            connection.execute("BEGIN")
+            try:
+                _apply(connection, [operation for write in writes for operation in write.operations])
+                errors = [None] * len(writes)
+            except Exception:
+                # Some write is bad. Start again with a savepoint around each one, so the
+                # bad ones fail alone and the rest still share one commit.
+                connection.execute("ROLLBACK")
+                connection.execute("BEGIN")
+                errors = [_apply_alone(connection, write.operations) for write in writes]
+            connection.execute("COMMIT")
+        except Exception as error:  # the commit itself failed: disk full, I/O error
+            _roll_back(connection)
+            return [(write.done, error) for write in writes]
+        self.commits += 1
+        self.writes_committed += errors.count(None)
+        return [(write.done, error) for write, error in zip(writes, errors)]
+
+    def _purge_chunk(self, item: _Purge) -> list:
+        """Delete up to PURGE_CHUNK finished messages in one transaction; the outcome to fire
+        when none are left, [] when another chunk should follow."""
+        connection = self._writer
+        try:
+            connection.execute("BEGIN")
+            numbers = connection.execute(
+                f"SELECT number FROM messages INDEXED BY messages_finished"
+                f" WHERE state IN ({_FINAL}) AND done_at < ? LIMIT ?",
+                (item.finished_before, PURGE_CHUNK),
+            ).fetchall()
+            connection.executemany("DELETE FROM events WHERE number = ?", numbers)
+            connection.executemany("DELETE FROM messages WHERE number = ?", numbers)
+            connection.execute("DELETE FROM outbox WHERE created_at < ?", (item.finished_before,))
+            connection.execute("COMMIT")
+        except Exception as error:
+            _roll_back(connection)
+            return [(item.done, error)]
+        item.deleted += len(numbers)
+        if len(numbers) == PURGE_CHUNK:
+            return []
+        return [(item.done, None, item.deleted)]
+
+    # Reads
+
+    def recover(self) -> Recovered:
+        # A connection of its own: the reader thread may already be serving queries.
+        connection = _connect(self.path)
+        try:
+            pending = connection.execute(
+                f"SELECT {_COLUMNS} FROM messages WHERE state NOT IN ({_FINAL}) ORDER BY number"
+            ).fetchall()
+            outbox = connection.execute("SELECT id, account, created_at, pdu FROM outbox ORDER BY id").fetchall()
+            last = dict(connection.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
+        finally:
+            connection.close()
+        return Recovered(
+            [StoredMessage(*row) for row in pending],
+            [OutboxEntry(*row) for row in outbox],
+            last.get("messages", 0),
+            last.get("outbox", 0),
+        )
+
+    def message(self, key: int | str, account: str | None = None) -> defer.Deferred:
+        where, parameters = ["message_id = ?" if isinstance(key, str) else "number = ?"], [key]
+        if account is not None:
+            where.append("account = ?")
+            parameters.append(account)
+        # A message_id may come back (a carrier personality reusing ids): the newest wins.
+        query = f"SELECT {_COLUMNS} FROM messages WHERE {' AND '.join(where)} ORDER BY number DESC LIMIT 1"
+        return self._read(_messages, query, parameters).addCallback(lambda found: found[0] if found else None)
+
+    def events(self, number: int) -> defer.Deferred:
+        query = "SELECT number, at, hop, detail FROM events WHERE number = ? ORDER BY id"
+        return self._read(_events, query, [number])
+
+    def find(
+        self,
+        destination: str | None = None,
+        account: str | None = None,
+        state: int | None = None,
+        before: int | None = None,
+        limit: int = 50,
+    ) -> defer.Deferred:
+        where, parameters = [], []
+        for column, value in [("destination", destination), ("account", account), ("state", state)]:
+            if value is not None:
+                # The first filter given picks the index, in this order of selectivity; a
+                # "+" keeps SQLite (which has no statistics) from preferring the others',
+                # above all the few-valued state.
+                where.append(f"{'+' if where else ''}{column} = ?")
+                parameters.append(value)
+        if before is not None:
+            where.append("number < ?")
+            parameters.append(before)
+        query = f"SELECT {_COLUMNS} FROM messages {_where(where)} ORDER BY number DESC LIMIT ?"
+        return self._read(_messages, query, [*parameters, limit])
+
+    def _read(self, function, query: str, parameters: list) -> defer.Deferred:
+        if self._closed:
+            return defer.fail(StoreClosed("read after close()"))
+        done = defer.Deferred()
+        if self._threaded:
+            self._reads.put((function, query, parameters, done))
+        else:
+            _fire([_run_read(self._reader, function, query, parameters, done)])
+        return done
+
+    def _read_loop(self) -> None:
+        while True:
+            item = self._reads.get()
+            if isinstance(item, _Stop):
+                self._reader.close()
+                self._reactor.callFromThread(item.done.callback, None)
+                return
+            function, query, parameters, done = item
+            self._reactor.callFromThread(_fire, [_run_read(self._reader, function, query, parameters, done)])
+
+
+def _where(conditions: list[str]) -> str:
+    return f"WHERE {' AND '.join(conditions)}" if conditions else ""
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    # isolation_level=None: we write BEGIN and COMMIT ourselves, so one transaction is
+    # exactly one group. Each connection stays on one thread at a time, never two.
+    return sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+
+
+def _migrate(connection: sqlite3.Connection, path: str) -> None:
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise RuntimeError(f"{path} has store schema {version}; this SMSC knows up to {SCHEMA_VERSION}")
+    if version == 0:
+        connection.execute("BEGIN")
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                connection.execute(statement)
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        connection.execute("COMMIT")
+
+
+def _apply(connection: sqlite3.Connection, operations: Sequence[Operation]) -> None:
+    for kind, run in itertools.groupby(operations, type):
+        if kind not in _STATEMENTS:
+            raise TypeError(f"not a store operation: {kind.__name__}")
+        statement, parameters = _STATEMENTS[kind]
+        rows = [parameters(operation) for operation in run]
+        changed = connection.executemany(statement, rows).rowcount
+        if kind is ChangeMessage and changed != len(rows):
+            numbers = [row[-1] for row in rows]
+            missing = [n for n in numbers if not connection.execute("SELECT 1 FROM messages WHERE number = ?", (n,)).fetchone()]
+            raise MissingMessage(f"no message numbered {', '.join(map(str, missing))}")
+
+
+def _apply_alone(connection: sqlite3.Connection, operations: Sequence[Operation]) -> Exception | None:
+    connection.execute("SAVEPOINT one_write")
+    try:
+        _apply(connection, operations)
+    except Exception as error:
+        connection.execute("ROLLBACK TO one_write")
+        connection.execute("RELEASE one_write")
+        return error
+    connection.execute("RELEASE one_write")
+    return None
+
+
+def _roll_back(connection: sqlite3.Connection) -> None:
+    # SQLite may already have rolled back by itself (SQLITE_FULL, SQLITE_IOERR do).
+    if connection.in_transaction:
+        connection.execute("ROLLBACK")
+
+
+def _run_read(connection, function, query, parameters, done):
+    try:
+        return (done, None, function(connection.execute(query, parameters).fetchall()))
+    except Exception as error:
+        return (done, error)
+
+
+def _messages(rows) -> list[StoredMessage]:
+    return [StoredMessage(*row) for row in rows]
+
+
+def _events(rows) -> list[TraceEvent]:
+    return [TraceEvent(*row) for row in rows]
+
+
+def _fire(outcomes: list) -> None:
+    """On the reactor thread: (deferred, error) or (deferred, None, result), in order."""
+    for done, error, *result in outcomes:
+        if error is None:
+            done.callback(result[0] if result else None)
+        else:
+            done.errback(error)
