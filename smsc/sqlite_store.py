@@ -21,6 +21,7 @@ write: for virtual-time tests and deterministic scenario runs on a `task.Clock`.
 """
 
 import itertools
+import operator
 import os
 import queue
 import sqlite3
@@ -104,7 +105,7 @@ _COLUMNS = ("number, message_id, account, source, destination, state, submitted_
 _STATEMENTS = {
     AddMessage: (
         f"INSERT INTO messages ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        lambda op: attrs.astuple(op.message, recurse=False),
+        lambda op, row=operator.attrgetter(*_COLUMNS.split(", ")): row(op.message),
     ),
     ChangeMessage: (
         "UPDATE messages SET state = ?, attempts = ?, due_at = ?, done_at = ?, error = ?,"
@@ -113,14 +114,16 @@ _STATEMENTS = {
     ),
     AddEvent: (
         "INSERT INTO events (number, at, hop, detail) VALUES (?, ?, ?, ?)",
-        lambda op: attrs.astuple(op.event, recurse=False),
+        lambda op: (op.event.number, op.event.at, op.event.hop, op.event.detail),
     ),
     AddOutbox: (
         "INSERT INTO outbox (id, account, created_at, pdu) VALUES (?, ?, ?, ?)",
-        lambda op: attrs.astuple(op.entry, recurse=False),
+        lambda op: (op.entry.id, op.entry.account, op.entry.created_at, op.entry.pdu),
     ),
     RemoveOutbox: ("DELETE FROM outbox WHERE id = ?", lambda op: (op.id,)),
 }
+
+_TABLE = {AddMessage: 0, ChangeMessage: 0, AddEvent: 1, AddOutbox: 2, RemoveOutbox: 2}
 
 
 @attrs.define
@@ -390,9 +393,14 @@ def _migrate(connection: sqlite3.Connection, path: str) -> None:
 
 
 def _apply(connection: sqlite3.Connection, operations: Sequence[Operation]) -> None:
+    # The tables share no keys (no foreign keys, no triggers), so only the order within each
+    # table matters. A stable sort by table keeps it and turns a group's alternating
+    # AddMessage, AddEvent, AddMessage... into one executemany per kind.
+    try:
+        operations = sorted(operations, key=lambda operation: _TABLE[type(operation)])
+    except KeyError as error:
+        raise TypeError(f"not a store operation: {error.args[0].__name__}") from None
     for kind, run in itertools.groupby(operations, type):
-        if kind not in _STATEMENTS:
-            raise TypeError(f"not a store operation: {kind.__name__}")
         statement, parameters = _STATEMENTS[kind]
         rows = [parameters(operation) for operation in run]
         changed = connection.executemany(statement, rows).rowcount
