@@ -220,33 +220,38 @@ class SqliteStore:
                     batch.append(self._writes.get_nowait())
                 except queue.Empty:
                     break
-            for is_write, items in itertools.groupby(batch, lambda item: isinstance(item, _Write)):
-                if is_write:
-                    self._reactor.callFromThread(_fire, self._commit(list(items)))
+            at = 0
+            while at < len(batch):
+                writes = list(itertools.takewhile(lambda item: isinstance(item, _Write), batch[at:]))
+                if writes:
+                    self._reactor.callFromThread(_fire, self._commit(writes))
+                    at += len(writes)
                     continue
-                for item in items:
-                    if isinstance(item, _Stop):
-                        self._finish_purges()
-                        self._writer.close()
-                        self._reactor.callFromThread(item.done.callback, None)
-                        return
-                    outcome = self._purge_chunk(item)
-                    if outcome:
-                        self._reactor.callFromThread(_fire, outcome)
-                    else:  # more to delete: after the writes queued meanwhile
-                        self._writes.put(item)
+                item, at = batch[at], at + 1
+                if isinstance(item, _Stop):
+                    self._stop(item, batch[at:])
+                    return
+                outcome = self._purge_chunk(item)
+                if outcome:
+                    self._reactor.callFromThread(_fire, outcome)
+                else:  # more to delete: after the writes queued meanwhile
+                    self._writes.put(item)
 
-    def _finish_purges(self) -> None:
-        """At close: a purge that was taking turns with writes may sit behind the stop."""
+    def _stop(self, stop: _Stop, rest: list) -> None:
+        """Close, after finishing the purges still taking turns with writes: they may sit
+        behind the stop (close() refuses writes, so nothing else can)."""
         while True:
             try:
-                item = self._writes.get_nowait()
+                rest.append(self._writes.get_nowait())
             except queue.Empty:
-                return
+                break
+        for item in rest:
             outcome = []
             while not outcome:
                 outcome = self._purge_chunk(item)
             self._reactor.callFromThread(_fire, outcome)
+        self._writer.close()
+        self._reactor.callFromThread(stop.done.callback, None)
 
     def _commit(self, writes: list[_Write]) -> list:
         """Commit the writes in one transaction; (deferred, error or None) for each."""

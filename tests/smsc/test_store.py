@@ -146,6 +146,20 @@ class TestRoundTrip:
         fired(store.write([RemoveOutbox(2), RemoveOutbox(2), RemoveOutbox(77)]))
         assert store.recover().outbox == [entries[0], entries[2]]
 
+    def test_order_within_each_table_holds_in_a_group(self, threaded, reactor):
+        """Writes grouped in one commit keep their order: an outbox entry removed and added
+        again stays, and events across writes keep the order of the calls."""
+        writes = [
+            threaded.write([AddOutbox(OutboxEntry(1, "a", NOW, b"first")), AddEvent(TraceEvent(1, NOW, "one"))]),
+            threaded.write([RemoveOutbox(1), AddEvent(TraceEvent(1, NOW, "two"))]),
+            threaded.write([AddEvent(TraceEvent(1, NOW, "three")), AddOutbox(OutboxEntry(1, "a", NOW, b"again"))]),
+        ]
+        reactor.run_until(*writes)
+        events = threaded.events(1)
+        reactor.run_until(events)
+        assert [event.hop for event in fired(events)] == ["one", "two", "three"]
+        assert threaded.recover().outbox == [OutboxEntry(1, "a", NOW, b"again")]
+
     def test_operations_apply_in_order(self, store):
         """Within one write, a message added can be changed, then changed again."""
         fired(store.write([
@@ -413,6 +427,17 @@ class TestPurge:
         reactor.run_until(purge, *writes)
         assert fired(purge) == 10
         assert len(threaded.recover().pending) == 10
+
+    def test_close_finishes_a_chunked_purge(self, threaded, reactor, monkeypatch):
+        """close() during a purge that takes several chunks lets the purge finish first."""
+        monkeypatch.setattr(sqlite_store, "PURGE_CHUNK", 2)
+        reactor.run_until(threaded.write([AddMessage(finished(n, NOW - 1)) for n in range(1, 12)]))
+        purge = threaded.purge(NOW)
+        closed = threaded.close()
+        reactor.run_until(purge, closed)
+        assert fired(purge) == 11
+        reopened = reopen(threaded)
+        assert (fired(reopened.find()), reopened.recover().last_number) == ([], 11)
 
 
 CHILD = """
