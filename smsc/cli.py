@@ -2,6 +2,7 @@
 
 import argparse
 import logging
+import random
 import sys
 
 import attrs
@@ -9,14 +10,20 @@ import attrs
 from smsc import config_file
 from smsc.config import Config, Tls, split_host_port
 
-SERVE_EPILOG = """\
+def _serve_epilog() -> str:
+    from smsc.network_config import DEFAULT_TEST_NUMBERS
+
+    numbers = "\n".join(f"  ...{number.suffix}  {number.description}" for number in DEFAULT_TEST_NUMBERS)
+    return f"""\
 defaults (no config file needed):
   SMPP     127.0.0.1:2775
+  HTTP     127.0.0.1:8775  (JSON API: /api/health, /api/messages/ID, ...)
   account  smppclient1 / password  (transmitter, receiver, transceiver; 4 binds; window 100)
-  data     ./var/
+  data     ./var/  (messages.sqlite3: every accepted message, its trace and unsent receipts)
 
-Until the store-and-forward engine lands, every accepted message is reported DELIVRD
-(receipt after the account's receipt_delay, 1 s by default) when registered_delivery asks.
+test numbers: a destination ending in one of these suffixes always gives one outcome
+(e.g. 8613800130001); give short validity_periods to see EXPIRED quickly.
+{numbers}
 """
 
 
@@ -30,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         "serve",
         help="serve the SMSC over SMPP",
         description="Serve the SMSC: accept ESME binds over SMPP 3.4 and answer them as a carrier would.",
-        epilog=SERVE_EPILOG,
+        epilog=_serve_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     serve.add_argument("--config", metavar="FILE", help="TOML config file; flags override it")
@@ -62,13 +69,18 @@ def serve(config: Config, verbose: bool = False) -> int:
 
     from smsc import outbind
     from smsc.server import SmscFactory
-    from smsc.standin import StandInEngine
+    from smsc.engine import Engine
+    from smsc.sqlite_store import SqliteStore
 
     globalLogBeginner.beginLoggingTo([textFileLogObserver(sys.stderr)], redirectStandardIO=False)
     logging.getLogger("smpp").setLevel(logging.DEBUG if verbose else logging.CRITICAL + 1)
 
     factory = SmscFactory(config, reactor)
-    factory.sink = StandInEngine(reactor, factory.outbound, config.personality)
+    store = SqliteStore.open(config.data, reactor, sync=config.store.sync)
+    engine = Engine(config, store, factory.outbound, reactor, random.Random())
+    engine.start()
+    factory.sink = engine
+    reactor.addSystemEventTrigger("before", "shutdown", store.close)
     listeners = [("SMPP", config.smpp, None)]
     if config.tls is not None:
         listeners.append(("SMPP over TLS", config.tls.listen, config.tls))

@@ -12,6 +12,7 @@ import attrs
 from pdu.status import CommandStatus
 from smsc.faults import WireFaults
 from smsc.personality import BUILT_IN, Personality
+from smsc.network_config import Network
 
 
 def _positive(instance, attribute, value):
@@ -66,7 +67,6 @@ class Account:
     system_type: str | None = None  # when set, binds must present exactly this system_type
     window: int = attrs.field(default=100, validator=_positive)
     throttle_answer: ThrottleAnswer = ThrottleAnswer.THROTTLED
-    receipt_delay: float = attrs.field(default=1.0, validator=_not_negative)  # until the engine lands
     personality: str = "smpp34"  # a built-in profile or one under [personalities]
     faults: WireFaults = WireFaults()  # all off: a healthy link
 
@@ -99,6 +99,16 @@ class Timers:
     pdu_read: float = attrs.field(default=10.0, validator=_positive)
 
 
+@attrs.frozen
+class StoreSettings:
+    """Where durability sits between safety and speed, and how long finished messages stay."""
+
+    # "full": a commit survives a power cut (one fsync per group of messages);
+    # "normal": it survives a killed process, not a power cut (faster on slow disks).
+    sync: str = attrs.field(default="full", validator=attrs.validators.in_(("full", "normal")))
+    retention_days: float = attrs.field(default=7.0, validator=_positive)
+
+
 DEFAULT_ACCOUNT = Account(system_id="smppclient1", password="password")
 
 
@@ -107,6 +117,7 @@ class Config:
     """Everything `smsc serve` needs."""
 
     smpp: str = attrs.field(default="127.0.0.1:2775", validator=_host_port)
+    http: str = attrs.field(default="127.0.0.1:8775", validator=_host_port)  # the JSON API
     tls: Tls | None = None  # an SMPP-over-TLS listener beside the plain one
     data: str = "var"
     system_id: str = "SMSC"  # what bind responses name us
@@ -118,6 +129,8 @@ class Config:
     # submit_multi distribution lists: name -> numbers; an unknown name is answered 0x34
     distribution_lists: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
     outbind: tuple[OutbindTarget, ...] = ()
+    network: Network = Network()  # carriers, towers, handsets, test numbers
+    store: StoreSettings = StoreSettings()
     accounts: tuple[Account, ...] = attrs.field(default=(DEFAULT_ACCOUNT,))
 
     @accounts.validator
@@ -129,6 +142,9 @@ class Config:
                     f"personality {account.personality!r} of account {account.system_id!r} is neither built in "
                     f"({', '.join(sorted(BUILT_IN))}) nor under [personalities]"
                 )
+        for carrier in self.network.carriers:
+            if carrier.personality is not None and carrier.personality not in known:
+                raise ValueError(f"personality {carrier.personality!r} of carrier {carrier.name!r} is unknown")
         seen = [account.system_id for account in accounts]
         duplicates = sorted({name for name in seen if seen.count(name) > 1})
         if duplicates:

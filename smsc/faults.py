@@ -64,17 +64,18 @@ def request_fault(faults: WireFaults, rng) -> str | CommandStatus | None:
     return None
 
 
-def response_delay(faults: WireFaults, rng, accepted_submit: bool, receipt_delay: float) -> float:
-    """Seconds to hold a response; a submit waiting for its receipt to go first waits past it."""
+def response_delay(faults: WireFaults, rng, accepted_submit: bool) -> float:
+    """Seconds to hold a response; a submit whose receipt must go first is held long enough
+    for a message to a test number that delivers at once (...0000)."""
     delay = faults.response_delay
     if faults.response_jitter:
         delay += rng.uniform(0.0, faults.response_jitter)
     if faults.receipt_before_response and accepted_submit:
-        delay = max(delay, receipt_delay + RECEIPT_LEAD)
+        delay = max(delay, RECEIPT_FIRST_HOLD)
     return delay
 
 
-RECEIPT_LEAD = 0.1  # how long after the receipt a held submit_sm_resp follows
+RECEIPT_FIRST_HOLD = 2.0  # seconds a submit_sm_resp waits so that its receipt overtakes it
 
 
 def malformed(octets: bytes) -> bytes:

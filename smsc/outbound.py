@@ -27,9 +27,10 @@ class Outbound:
         """deliver_sm held for an account until a receiving bind takes them."""
         return len(self._waiting[system_id])
 
-    def send(self, system_id: str, value) -> None:
-        """Queue a pdu.wire DeliverSm or DataSm for the account and send what can go now."""
-        self._waiting[system_id].append(value)
+    def send(self, system_id: str, value, sent=None) -> None:
+        """Queue a pdu.wire DeliverSm or DataSm for the account and send what can go now;
+        sent() is called once an ESME has answered it with ESME_ROK."""
+        self._waiting[system_id].append((value, sent))
         self.flush(system_id)
 
     def flush(self, system_id: str) -> None:
@@ -39,14 +40,19 @@ class Outbound:
             session = self._bindings(system_id)
             if session is None:
                 return
-            value = queue.popleft()
-            sent = defer.maybeDeferred(session.deliver, value)
-            sent.addErrback(self._failed, system_id, value)
+            value, sent = queue.popleft()
+            answered = defer.maybeDeferred(session.deliver, value)
+            answered.addCallbacks(self._answered, self._failed, callbackArgs=(sent,), errbackArgs=(system_id, (value, sent)))
 
-    def _failed(self, failure, system_id: str, value):
+    @staticmethod
+    def _answered(_, sent) -> None:
+        if sent is not None:
+            sent()
+
+    def _failed(self, failure, system_id: str, entry):
         self.log.info("deliver_sm to {system_id} failed ({why}); resending in {delay}s",
                       system_id=system_id, why=failure.getErrorMessage(), delay=self._retry_interval)  # fmt: skip
-        self._waiting[system_id].appendleft(value)
+        self._waiting[system_id].appendleft(entry)
         call = self._retry_calls.get(system_id)
         if call is None or not call.active():
             self._retry_calls[system_id] = self._clock.callLater(self._retry_interval, self.flush, system_id)

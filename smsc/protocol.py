@@ -198,7 +198,7 @@ class SmscProtocol(SMPPServerProtocol):
         command = reqPDU.id.name
         status = self.admission(command)
         if status != CommandStatus.ESME_ROK:
-            self.sendResponse(reqPDU, library_status(status))
+            self.sendResponse(reqPDU, library_status(status), **self._error_body(command, reqPDU))
             return
         if command in session_rules.BIND_COMMANDS:
             self.bind(reqPDU)
@@ -211,7 +211,7 @@ class SmscProtocol(SMPPServerProtocol):
             if fault is wire_faults.GENERIC_NACK:
                 self.sendPDU(GenericNack(seqNum=reqPDU.seqNum, status=pdu_types.CommandStatus.ESME_RSYSERR))
             elif fault is not None:
-                self.sendResponse(reqPDU, library_status(fault))
+                self.sendResponse(reqPDU, library_status(fault), **self._error_body(command, reqPDU))
             else:
                 self.doPDURequest(reqPDU, self._handle_data_request)
 
@@ -220,8 +220,7 @@ class SmscProtocol(SMPPServerProtocol):
         if self._faults.silent:
             return
         accepted_submit = reqPDU.id.name == "submit_sm" and status == pdu_types.CommandStatus.ESME_ROK
-        receipt_delay = self.account.receipt_delay if self.account else 0.0
-        delay = wire_faults.response_delay(self._faults, self._rng, accepted_submit, receipt_delay)
+        delay = wire_faults.response_delay(self._faults, self._rng, accepted_submit)
         response = reqPDU.requireAck(reqPDU.seqNum, status, **params)
         if delay:
             self.callLater(delay, self._send_if_connected, response, accepted_submit)
@@ -313,7 +312,7 @@ class SmscProtocol(SMPPServerProtocol):
             return DataHandlerResponse(library_status(refusal.status), **self._error_body(command, reqPDU))
         except Exception:
             log.failure("{peer}: {command} failed inside the SMSC", peer=self._peer(), command=command)
-            return DataHandlerResponse(pdu_types.CommandStatus.ESME_RSYSERR)
+            return DataHandlerResponse(pdu_types.CommandStatus.ESME_RSYSERR, **self._error_body(command, reqPDU))
         return DataHandlerResponse(pdu_types.CommandStatus.ESME_ROK, **response.to_pdu(reqPDU.seqNum).params)
 
     @staticmethod

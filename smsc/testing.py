@@ -14,6 +14,20 @@ from twisted.python import failure
 from pdu import wire
 
 
+def run_for(clock, seconds: float) -> None:
+    """Advance a task.Clock by `seconds`, stopping at every pending call on the way, so that
+    work scheduled by earlier calls runs at its own time, as under a real reactor (a single
+    clock.advance runs only what was due when it started)."""
+    end = clock.seconds() + seconds
+    while True:
+        due = [call.getTime() for call in clock.getDelayedCalls() if call.active()]
+        step_to = min([time for time in due if time <= end], default=None)
+        if step_to is None:
+            clock.advance(end - clock.seconds())
+            return
+        clock.advance(max(0.0, step_to - clock.seconds()))
+
+
 class _ClosingTransport(StringTransport):
     """A StringTransport that tells its protocol the connection is gone, as TCP would."""
 
@@ -26,7 +40,9 @@ class _ClosingTransport(StringTransport):
 class WireSession:
     """One ESME connection to an SmscFactory over an in-memory transport."""
 
-    def __init__(self, factory, port: int = 40000):
+    def __init__(self, factory, port: int = 40000, answer_deliveries: bool = False):
+        """answer_deliveries: answer every deliver_sm and data_sm ESME_ROK as soon as the
+        clock moves, as a healthy ESME does, so none times out while a test runs the clock."""
         self.transport = _ClosingTransport(
             hostAddress=IPv4Address("TCP", "127.0.0.1", 2775),
             peerAddress=IPv4Address("TCP", "127.0.0.1", port),
@@ -35,6 +51,17 @@ class WireSession:
         self.transport.protocol = self.protocol
         self.protocol.makeConnection(self.transport)
         self._sequence = 0
+        if answer_deliveries:
+            write, clock = self.transport.write, factory.clock
+
+            def write_and_answer(octets):
+                write(octets)
+                command_id, _, sequence = struct.unpack("!LLL", octets[4:16])
+                response = {0x05: wire.DeliverSmResp(), 0x103: wire.DataSmResp()}.get(command_id)
+                if response is not None:
+                    clock.callLater(0, self.send, response, sequence)
+
+            self.transport.write = write_and_answer
 
     def next_sequence(self) -> int:
         self._sequence += 1

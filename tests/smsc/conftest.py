@@ -2,6 +2,7 @@ import random
 import re
 import subprocess
 import sys
+import tempfile
 
 import attrs
 import pytest
@@ -9,9 +10,12 @@ from twisted.internet import defer, task
 
 from smsc.config import Account, Config, Timers
 from smsc.server import SmscFactory
-from smsc.standin import StandInEngine
+from smsc.engine import Engine
+from smsc.sqlite_store import SqliteStore
 from smsc.testing import WireSession
 
+
+_DATA = tempfile.TemporaryDirectory(prefix="smsc-tests-")  # every test SMSC's store, removed at exit
 
 # Tests start on a realistic date so validity periods and receipts read as they would live.
 NOW = 1795339800.0  # 2026-11-22 09:30:00 UTC
@@ -25,12 +29,18 @@ def clock():
 
 
 def make_factory(clock, *accounts, sink=None, **config):
-    """An SMSC on the clock; link timers are off unless a test sets them, so long clock
-    jumps do not fill its output with enquire_link probes."""
+    """An SMSC on the clock with its engine on a real SQLite file (committing inline, so the
+    clock alone drives it); link timers are off unless a test sets them, so long clock jumps
+    do not fill its output with enquire_link probes."""
     config.setdefault("timers", Timers(enquire_link=0, inactivity=0))
+    config.setdefault("data", tempfile.mkdtemp(dir=_DATA.name))
     config = Config(accounts=accounts or Config().accounts, **config)
     factory = SmscFactory(config, clock, rng=random.Random(11))
-    factory.sink = sink or StandInEngine(clock, factory.outbound, factory.smsc_config.personality, random.Random(7))
+    if sink is None:
+        store = SqliteStore.open(config.data, clock, sync="normal", threaded=False)
+        sink = Engine(config, store, factory.outbound, clock, random.Random(7))
+        sink.start()
+    factory.sink = sink
     return factory
 
 
@@ -63,7 +73,6 @@ CONFIG = """
 [[accounts]]
 system_id = "smppclient1"
 password = "password"
-receipt_delay = 0.05
 """
 
 

@@ -8,12 +8,12 @@ import pytest
 from pdu.status import CommandStatus
 from pdu.wire import Address, BindType, SubmitSm
 from smsc.config_file import ConfigError, structure
-from smsc.faults import WireFaults
-from smsc.testing import WireSession
+from smsc.faults import RECEIPT_FIRST_HOLD, WireFaults
+from smsc.testing import WireSession, run_for
 
 from .conftest import account, make_factory
 
-SUBMIT = SubmitSm(Address(1, 1, "10690001"), Address(1, 1, "8613800138000"), b"hello", registered_delivery=1)
+SUBMIT = SubmitSm(Address(1, 1, "10690001"), Address(1, 1, "8613800130000"), b"hello", registered_delivery=1)
 
 
 def faulty_session(clock, **fault_fields):
@@ -39,9 +39,9 @@ class TestAnswers:
         """response_delay holds every answer that many seconds."""
         session = faulty_session(clock, response_delay=5)
         session.send(SUBMIT)
-        clock.advance(4.9)
+        run_for(clock, 4.9)
         assert [c for c in commands(session) if c[0] == "submit_sm_resp"] == []
-        clock.advance(0.1)
+        run_for(clock, 0.1)
         assert ("submit_sm_resp", 0) in commands(session)
 
     def test_random_delay_stays_within_jitter(self, clock):
@@ -49,11 +49,11 @@ class TestAnswers:
         session = faulty_session(clock, response_delay=1, response_jitter=2)
         for _ in range(20):
             session.send(SUBMIT)
-        clock.advance(0.99)
+        run_for(clock, 0.99)
         assert [c for c in commands(session) if c[0] == "submit_sm_resp"] == []
-        clock.advance(1.5)
+        run_for(clock, 1.5)
         early = len([c for c in commands(session) if c[0] == "submit_sm_resp"])
-        clock.advance(1.0)
+        run_for(clock, 1.0)
         late = len([c for c in commands(session) if c[0] == "submit_sm_resp"])
         assert 0 < early < 20 and early + late == 20
 
@@ -63,7 +63,7 @@ class TestAnswers:
         sequence = session.send(SUBMIT)
         ((header, _),) = session.received()
         assert (header.command_name, header.sequence_number) == ("generic_nack", sequence)
-        clock.advance(10)
+        run_for(clock, 10)
         assert session.received() == []  # no receipt: the message was never accepted
 
     def test_error_share(self, clock):
@@ -91,7 +91,7 @@ class TestLink:
         session.send(SUBMIT)
         assert not session.closed
         session.send(SUBMIT)
-        clock.advance(0)
+        run_for(clock, 0)
         assert session.closed
 
     def test_stop_reading_after_bind(self, clock):
@@ -111,10 +111,10 @@ class TestReceipts:
     def test_receipt_before_response(self, clock):
         """receipt_before_response: the deliver_sm receipt arrives before its submit_sm_resp."""
         session = faulty_session(clock, receipt_before_response=True)
-        session.send(SUBMIT)
-        clock.advance(1)
+        session.send(SUBMIT)  # to a test number that delivers at once
+        run_for(clock, 1)
         assert [name for name, _ in commands(session)] == ["deliver_sm"]
-        clock.advance(0.1)
+        run_for(clock, RECEIPT_FIRST_HOLD)
         assert [name for name, _ in commands(session)] == ["submit_sm_resp"]
 
     def test_duplicate_receipts(self, clock):
@@ -122,7 +122,7 @@ class TestReceipts:
         session = faulty_session(clock, duplicate_receipts=True)
         session.send(SUBMIT)
         session.received()
-        clock.advance(1)
+        run_for(clock, 1)
         receipts = [value for header, value in session.received() if header.command_name == "deliver_sm"]
         assert len(receipts) == 2 and receipts[0].short_message == receipts[1].short_message
 

@@ -34,7 +34,7 @@ class TestSmpplib:
         client.set_message_sent_handler(lambda pdu: message_ids.append(pdu.message_id.decode()))
         client.bind_transceiver(system_id="smppclient1", password="password")
         client.send_message(
-            source_addr_ton=1, source_addr="10690001", dest_addr_ton=1, destination_addr="8613800138000",
+            source_addr_ton=1, source_addr="10690001", dest_addr_ton=1, destination_addr="8613800130000",
             short_message=b"Your code is 482913", registered_delivery=True,
         )  # fmt: skip
         (receipt,) = collect(client, 1)
@@ -50,7 +50,7 @@ class TestSmpplib:
         assert len(parts) == 3
         for part in parts:
             client.send_message(
-                source_addr_ton=1, source_addr="10690001", dest_addr_ton=1, destination_addr="8613800138000",
+                source_addr_ton=1, source_addr="10690001", dest_addr_ton=1, destination_addr="8613800130000",
                 short_message=part, data_coding=coding, esm_class=esm_class, registered_delivery=True,
             )  # fmt: skip
         receipts = collect(client, 3)

@@ -68,7 +68,7 @@ def test_bind_over_tls_with_a_verified_certificate(tls_server):
         client.bind_transmitter(system_id="smppclient1", password="password")
         ids = []
         client.set_message_sent_handler(lambda pdu: ids.append(pdu.message_id))
-        client.send_message(source_addr="10690001", destination_addr="8613800138000", short_message=b"over TLS")
+        client.send_message(source_addr="10690001", destination_addr="8613800130000", short_message=b"over TLS")
         client.read_once()
         assert ids and ids[0]
         client.unbind()

@@ -7,7 +7,7 @@ from pdu.multi import ReplaceSm, SubmitMulti
 from pdu.receipts import parse_receipt
 from pdu.status import CommandStatus
 from pdu.wire import Address, BindType, SubmitSm
-from smsc.testing import WireSession
+from smsc.testing import WireSession, run_for
 
 from .conftest import make_factory
 
@@ -25,11 +25,11 @@ class TestSubmitMulti:
     def test_one_id_a_receipt_per_destination(self, clock, session):
         """Three destinations: one message_id, three receipts that all carry it."""
         session.bind()
-        numbers = ("8613800000001", "8613800000002", "8613800000003")
+        numbers = ("8613800010000", "8613800020000", "8613800030000")
         header, response = send_multi(session, SubmitMulti(SOURCE, tuple(Address(1, 1, n) for n in numbers), (), TEMPLATE))
         assert (header.command_name, header.command_status, header.sequence_number) == ("submit_multi_resp", 0, 5)
         assert response.message_id and response.unsuccessful == ()
-        clock.advance(1)
+        run_for(clock, 1)
         receipts = [value for h, value in session.received() if h.command_name == "deliver_sm"]
         assert sorted(r.source.digits for r in receipts) == list(numbers)
         assert {parse_receipt(r.short_message.decode()).message_id for r in receipts} == {response.message_id}
@@ -37,7 +37,7 @@ class TestSubmitMulti:
     def test_bad_destinations_are_listed_not_fatal(self, session):
         """An invalid destination goes in unsuccess_sme with its status; the rest are taken."""
         session.bind()
-        destinations = (Address(1, 1, "8613800000001"), Address(1, 1, "not-a-number"))
+        destinations = (Address(1, 1, "8613800010000"), Address(1, 1, "not-a-number"))
         header, response = send_multi(session, SubmitMulti(SOURCE, destinations, (), TEMPLATE))
         assert header.command_status == 0
         ((failure,),) = [response.unsuccessful]
@@ -57,11 +57,11 @@ class TestSubmitMulti:
 
     def test_configured_distribution_list_expands(self, clock):
         """A configured list is sent to each of its numbers."""
-        session = WireSession(make_factory(clock, distribution_lists={"VIPS": ("8613900000001", "8613900000002")}))
+        session = WireSession(make_factory(clock, distribution_lists={"VIPS": ("8613900010000", "8613900020000")}))
         session.bind()
         header, _ = send_multi(session, SubmitMulti(SOURCE, (), ("VIPS",), TEMPLATE))
         assert header.command_status == 0
-        clock.advance(1)
+        run_for(clock, 1)
         assert len([h for h, _ in session.received() if h.command_name == "deliver_sm"]) == 2
 
     def test_receiver_cannot_submit_multi(self, session):
@@ -83,21 +83,21 @@ class TestReplaceSm:
     def test_replace_pending_text(self, clock, session):
         """replace_sm on a scheduled message changes the text its receipt reports."""
         session.bind()
-        session.send(attrs.evolve(TEMPLATE, destination=Address(1, 1, "8613800000001"), schedule_delivery_time="000000001000000R"))
+        session.send(attrs.evolve(TEMPLATE, destination=Address(1, 1, "8613800010000"), schedule_delivery_time="000000001000000R"))
         ((_, accepted),) = session.received()
         session.send_raw(multi.write_replace_sm(8, ReplaceSm(accepted.message_id, SOURCE, "", "", 1, 0, b"new text")))
         ((header, _),) = session.received()
         assert (header.command_name, header.command_status) == ("replace_sm_resp", 0)
-        clock.advance(601)
+        run_for(clock, 601)
         ((_, receipt),) = session.received()
         assert parse_receipt(receipt.short_message.decode()).text == "new text"
 
     def test_replace_after_delivery_fails(self, clock, session):
         """A delivered message cannot be replaced: ESME_RREPLACEFAIL."""
         session.bind()
-        session.send(attrs.evolve(TEMPLATE, destination=Address(1, 1, "8613800000001")))
+        session.send(attrs.evolve(TEMPLATE, destination=Address(1, 1, "8613800010000")))
         ((_, accepted),) = session.received()
-        clock.advance(2)
+        run_for(clock, 2)
         session.received()
         session.send_raw(multi.write_replace_sm(8, ReplaceSm(accepted.message_id, SOURCE, short_message=b"late")))
         assert session.received()[0][0].command_status == CommandStatus.ESME_RREPLACEFAIL

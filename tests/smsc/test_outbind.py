@@ -21,7 +21,7 @@ def test_outbind_then_bind_receiver_then_receipts(clock):
     assert dialled.received()[0][0].command_status == 0
     transmitter = WireSession(factory, port=2)
     transmitter.bind(BindType.TRANSMITTER)
-    transmitter.send(SubmitSm(Address(1, 1, "10690001"), Address(1, 1, "8613800138000"), b"hi", registered_delivery=1))
+    transmitter.send(SubmitSm(Address(1, 1, "10690001"), Address(1, 1, "8613800130000"), b"hi", registered_delivery=1))
     clock.advance(1)
     assert [h.command_name for h, _ in dialled.received()] == ["deliver_sm"]
 

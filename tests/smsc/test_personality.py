@@ -8,11 +8,11 @@ from pdu.receipts import parse_receipt, same_message_id
 from pdu.segments import split
 from pdu.wire import Address, SubmitSm
 from smsc.config_file import ConfigError, structure
-from smsc.testing import WireSession
+from smsc.testing import WireSession, run_for
 
 from .conftest import account, make_factory
 
-SUBMIT = SubmitSm(Address(1, 1, "10690001"), Address(1, 1, "8613800138000"), b"hello", registered_delivery=1)
+SUBMIT = SubmitSm(Address(1, 1, "10690001"), Address(1, 1, "8613800130000"), b"hello", registered_delivery=1)
 
 
 def one_receipt(clock, personality, message=SUBMIT):
@@ -20,7 +20,7 @@ def one_receipt(clock, personality, message=SUBMIT):
     session.bind()
     session.send(message)
     ((_, response),) = session.received()
-    clock.advance(1)
+    run_for(clock, 1)
     ((header, receipt),) = session.received()
     return response.message_id, header, receipt
 
@@ -70,7 +70,7 @@ class TestReceipts:
         for part in split("long " * 80, reference=9):
             session.send(SubmitSm(SUBMIT.source, SUBMIT.destination, part.short_message, esm_class=0x40, registered_delivery=1))
         session.received()
-        clock.advance(1)
+        run_for(clock, 1)
         assert len(session.received()) == receipts
 
     def test_failure_only_receipts_skip_delivered(self, clock, session):
@@ -78,7 +78,7 @@ class TestReceipts:
         session.bind()
         session.send(SubmitSm(SUBMIT.source, SUBMIT.destination, b"x", registered_delivery=2))
         session.received()
-        clock.advance(5)
+        run_for(clock, 5)
         assert session.received() == []
 
 

@@ -9,7 +9,7 @@ from pdu import wire
 from pdu.status import CommandStatus as S
 from pdu.wire import Address, SubmitSm
 
-GOOD = SubmitSm(Address(1, 1, "10690001"), Address(1, 1, "8613800138000"), b"hello")
+GOOD = SubmitSm(Address(1, 1, "10690001"), Address(1, 1, "8613800130000"), b"hello")
 
 
 def answer(session, value):

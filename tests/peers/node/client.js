@@ -30,7 +30,7 @@ session.bind_transceiver({ system_id: 'smppclient1', password: 'password' }, (bi
   if (bind.command_status !== 0) process.exit(1);
   session.submit_sm({
     source_addr_ton: 1, source_addr: '10690002',
-    dest_addr_ton: 1, destination_addr: '8613900139000',
+    dest_addr_ton: 1, destination_addr: '8613900130000',
     short_message: 'Hello from node smpp',
     registered_delivery: 1,
   }, (resp) => {

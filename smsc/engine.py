@@ -1,0 +1,529 @@
+"""Store and forward: what happens to a message between submit_sm_resp and its receipt.
+
+A message is answered only once the store has it on disk. It then waits for its
+schedule_delivery_time (ACCEPTED), is routed to its carrier and queued at its tower
+(ENROUTE), goes on air, and meets the handset: delivered, failed for good, or retried on the
+network's schedule until its validity ends (EXPIRED). Every hop is a trace event in the store;
+every final state and receipt is committed before anyone hears of it, so a crash loses nothing
+that was acknowledged and delivers nothing twice.
+
+One heap and one timer (smsc.schedule) serve every pending message. The SMPP session calls
+submit, submit_multi, query, cancel and replace; the HTTP API reads snapshots.
+"""
+
+import attrs
+from twisted.internet import defer
+from twisted.logger import Logger
+
+from pdu import times, wire
+from pdu.fields import Address
+from pdu.receipts import Receipt
+from pdu.status import CommandStatus, MessageState
+from pdu.stored import CancelSm, QuerySm, QuerySmResp
+from pdu.wire import SubmitSm
+from smsc import mo, receipting
+from smsc.errors import SmppError
+from smsc.handsets import HandsetState, Handsets, Meeting
+from smsc.lifecycle import DESCRIPTIONS, Event, MapError, is_final, next_state
+from smsc.network import Network, TowerState, international
+from smsc.personality import message_ids
+from smsc.schedule import Schedule
+from smsc.stats import Stats
+from smsc.store import AddEvent, AddMessage, AddOutbox, ChangeMessage, OutboxEntry, RemoveOutbox, StoredMessage, TraceEvent
+
+ATTEMPT, ON_AIR, EXPIRE = "attempt", "on air", "expire"  # the steps on the schedule
+
+
+@attrs.define(slots=True, eq=False)
+class Pending:
+    """What the engine keeps in memory for a message not yet final; the text stays on disk."""
+
+    number: int
+    message_id: str
+    receipt_id: str  # the id as the receipt text writes it
+    account: object  # smsc.config.Account
+    source: Address
+    destination: Address
+    service_type: str
+    registered_delivery: int
+    priority: bool
+    last_part: bool  # a single message, or the last part of a long one
+    preview: str  # the receipt's text: field
+    submitted_at: float
+    not_before: float
+    expires_at: float
+    state: MessageState = MessageState.ACCEPTED
+    attempts: int = 0
+    error: int = 0
+    first_attempt_at: float | None = None
+    tower: TowerState | None = None
+    reached_tower_at: float = 0.0
+    generation: int = 0  # bumped whenever a new step is scheduled; older steps are stale
+
+    @property
+    def number_on_network(self) -> str:
+        return international(self.destination.digits)
+
+    @property
+    def replace_key(self) -> tuple:
+        return (self.account.system_id, self.source.digits, self.destination.digits, self.service_type)
+
+
+def pack_body(receipt_id: str, message: SubmitSm) -> bytes:
+    """What the store keeps of a message: its receipt-text id and the submit_sm itself."""
+    return receipt_id.encode("utf-8") + b"\0" + wire.encode(message, 1)
+
+
+def unpack_body(body: bytes) -> tuple[str, SubmitSm]:
+    receipt_id, _, octets = body.partition(b"\0")
+    _, message = wire.decode(octets)
+    return receipt_id.decode("utf-8"), message
+
+
+class Engine:
+    log = Logger()
+
+    def __init__(self, config, store, outbound, clock, rng):
+        """config: smsc.config.Config; store: smsc.store.Store; outbound: smsc.outbound.Outbound."""
+        self._config = config
+        self._store = store
+        self._outbound = outbound
+        self._clock = clock
+        self._rng = rng
+        self.network = Network(config.network, rng)
+        self.handsets = Handsets(config.network, rng)
+        self.stats = Stats()
+        self._schedule = Schedule(clock, self._due)
+        self._pending: dict[int, Pending] = {}
+        self._by_id: dict[str, list[int]] = {}
+        self._by_replace_key: dict[tuple, int] = {}
+        self._last_number = 0
+        self._last_outbox_id = 0
+        self._senders: dict[str, str] = {}  # source address -> the account that last sent from it
+        self._mo_reference = 0
+
+    # -- start-up ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Pick up where the last run stopped: pending messages and unsent receipts."""
+        recovered = self._store.recover()
+        self._last_number = recovered.last_number
+        self._last_outbox_id = recovered.last_outbox_id
+        now = self._clock.seconds()
+        for stored in recovered.pending:
+            account = self._config.account(stored.account)
+            if account is None:
+                self.log.warn("message {number} belongs to account {account}, no longer configured; left pending",
+                              number=stored.number, account=stored.account)  # fmt: skip
+                continue
+            receipt_id, message = unpack_body(stored.body)
+            pending = self._pending_for(account, message, stored.number, stored.message_id, receipt_id, stored.submitted_at)
+            pending.state, pending.attempts, pending.error = MessageState(stored.state), stored.attempts, stored.error
+            pending.expires_at = stored.expires_at
+            self._index(pending)
+            self._next(pending, max(now, stored.due_at), ATTEMPT)
+        for entry in recovered.outbox:
+            _, value = wire.decode(entry.pdu)
+            self._outbound.send(entry.account, value, self._receipt_sent(entry.id, None))
+        if recovered.pending or recovered.outbox:
+            self.log.info("recovered {messages} pending messages and {outbox} receipts or MOs to send",
+                          messages=len(recovered.pending), outbox=len(recovered.outbox))  # fmt: skip
+
+    def stop(self) -> None:
+        self._schedule.stop()
+
+    # -- the session's side -----------------------------------------------------------------
+
+    def submit(self, account, message: SubmitSm) -> defer.Deferred:
+        return self.submit_multi(account, [message])
+
+    def submit_multi(self, account, messages: list[SubmitSm]) -> defer.Deferred:
+        """One message_id for one or several destinations, answered once stored."""
+        now = self._clock.seconds()
+        for message in messages:
+            self._admit(account, message, now)
+        if len(messages) == 1 and messages[0].replace_if_present_flag:
+            found = self._by_replace_key.get(self._key(account, messages[0]))
+            if found is not None:
+                return self._replace_pending(self._pending[found], messages[0], "replaced by a submit_sm (replace_if_present_flag)")
+        first = self._last_number + 1
+        self._last_number += len(messages)
+        ids = message_ids(self._personality(account), first, self._rng)
+        accepted, operations = [], []
+        self._remember_sender(messages[0].source.digits, account.system_id)
+        for offset, message in enumerate(messages):
+            pending = self._pending_for(account, message, first + offset, ids.response, ids.receipt_text, now)
+            accepted.append(pending)
+            operations += [
+                AddMessage(self._stored(pending, pack_body(ids.receipt_text, message))),
+                AddEvent(TraceEvent(pending.number, now, "received", f"from {account.system_id}, {len(message.short_message)} octets")),
+            ]
+        written = self._store.write(operations)
+        written.addCallback(self._accepted, accepted)
+        written.addCallback(lambda _: ids.response)
+        return written
+
+    def query(self, account, request: QuerySm):
+        numbers = self._by_id.get(request.message_id)
+        if numbers:
+            pending = self._pending[numbers[0]]
+            if self._belongs(pending.account.system_id, pending.source, account, request.source):
+                return QuerySmResp(pending.message_id, int(pending.state), "", pending.error)
+        return self._store.message(request.message_id, account.system_id).addCallback(self._queried, account, request)
+
+    def _queried(self, stored: StoredMessage | None, account, request: QuerySm) -> QuerySmResp:
+        if stored is None or not self._belongs(stored.account, Address(digits=stored.source), account, request.source):
+            raise SmppError(CommandStatus.ESME_RQUERYFAIL, f"no message {request.message_id!r} from this account")
+        final_date = times.absolute(times.utc(stored.done_at)) if stored.done_at else ""
+        return QuerySmResp(stored.message_id, stored.state, final_date, min(stored.error, 255))
+
+    def cancel(self, account, request: CancelSm) -> None:
+        """cancel_sm by id, or every pending message from source to destination."""
+        if request.message_id:
+            found = self._found(account, request.message_id, request.source)
+        else:
+            found = [pending for pending in self._pending.values() if pending.account.system_id == account.system_id
+                     and pending.source.digits == request.source.digits
+                     and pending.destination.digits == request.destination.digits
+                     and (not request.service_type or pending.service_type == request.service_type)]  # fmt: skip
+        if not found:
+            raise SmppError(CommandStatus.ESME_RCANCELFAIL, f"no pending message {request.message_id!r}")
+        for pending in found:
+            self._finish(pending, Event.CANCEL, pending.error, "cancelled by cancel_sm")
+
+    def replace(self, account, request) -> defer.Deferred:
+        """replace_sm: new text, times or receipt request for a message still pending."""
+        found = self._found(account, request.message_id, request.source)
+        if not found:
+            raise SmppError(CommandStatus.ESME_RREPLACEFAIL, f"no pending message {request.message_id!r}")
+        return defer.gatherResults(
+            [self._replace_pending(pending, request, "replaced by replace_sm") for pending in found], consumeErrors=True
+        ).addCallback(lambda _: None)
+
+    # -- what the API and trainers use ------------------------------------------------------
+
+    def set_tower(self, tower_id: str, up: bool | None = None, capacity: float | None = None) -> dict:
+        tower = self.network.towers[tower_id]
+        if capacity is not None:
+            tower.air.rate = capacity
+        if up is not None and up != tower.up:
+            tower.up = up
+            self.log.info("tower {tower} {how}", tower=tower_id, how="back up" if up else "down")
+            if up:
+                held, tower.held = tower.held, []
+                now = self._clock.seconds()
+                for number, generation in held:
+                    pending = self._pending.get(number)
+                    if pending is not None and pending.generation == generation:
+                        self._next(pending, now, ATTEMPT)
+        return tower.snapshot(self._clock.seconds())
+
+    def inject_mo(self, source: Address, destination: Address, text: str) -> defer.Deferred:
+        """A handset's message to an ESME address, kept on disk until an ESME has it. Fires
+        with the account it went to and its number of segments."""
+        system_id = mo.receiving_account(self._config, destination.digits, self._senders)
+        if system_id is None:
+            return defer.fail(ValueError("no account may receive mobile-originated messages"))
+        self._mo_reference += 1
+        now = self._clock.seconds()
+        operations = []
+        for value in mo.mo_pdus(source, destination, text, self._mo_reference):
+            self._last_outbox_id += 1
+            operations.append(AddOutbox(OutboxEntry(self._last_outbox_id, system_id, now, wire.encode(value, 1))))
+        self.stats.count(system_id, "mo")
+        written = self._store.write(operations)
+        written.addCallback(lambda _: self._send_outbox(None, operations))
+        written.addCallback(lambda _: {"account": system_id, "segments": len(operations)})
+        return written
+
+    def _remember_sender(self, source: str, system_id: str) -> None:
+        if len(self._senders) >= 100_000 and source not in self._senders:
+            self._senders.clear()  # many one-off senders (a load test): start again
+        self._senders[source] = system_id
+
+    def pending_count(self) -> int:
+        return len(self._pending)
+
+    # -- admission and bookkeeping ----------------------------------------------------------
+
+    def _admit(self, account, message: SubmitSm, now: float) -> None:
+        number = international(message.destination.digits)
+        carrier = self.network.carrier_for(number)
+        if carrier is None:
+            raise SmppError(CommandStatus.ESME_RINVDSTADR, f"no carrier serves {message.destination.digits}")
+        tower = carrier.tower_for(number)
+        if tower.full(now):
+            self.stats.count(account.system_id, "throttled")
+            raise SmppError(account.throttle_answer.status, f"tower {tower.id} has {tower.config.queue_limit} queued")
+
+    def _pending_for(self, account, message, number, message_id, receipt_id, now) -> Pending:
+        moment = times.utc(now)
+        scheduled = times.resolve(message.schedule_delivery_time, moment)
+        expires = times.resolve(message.validity_period, moment)
+        return Pending(
+            number=number,
+            message_id=message_id,
+            receipt_id=receipt_id,
+            account=account,
+            source=message.source,
+            destination=message.destination,
+            service_type=message.service_type,
+            registered_delivery=message.registered_delivery,
+            priority=message.priority_flag > 0,
+            last_part=receipting.is_last_part(message),
+            preview=receipting.preview(message),
+            submitted_at=now,
+            not_before=scheduled.timestamp() if scheduled else now,
+            expires_at=expires.timestamp() if expires else now + self._config.network.default_validity,
+        )
+
+    def _stored(self, pending: Pending, body: bytes) -> StoredMessage:
+        return StoredMessage(
+            number=pending.number,
+            message_id=pending.message_id,
+            account=pending.account.system_id,
+            source=pending.source.digits,
+            destination=pending.destination.digits,
+            state=int(pending.state),
+            submitted_at=pending.submitted_at,
+            due_at=pending.not_before,
+            expires_at=pending.expires_at,
+            body=body,
+        )
+
+    def _accepted(self, _, accepted: list[Pending]) -> None:
+        now = self._clock.seconds()
+        events = []
+        for pending in accepted:
+            self._index(pending)
+            self.stats.count(pending.account.system_id, "submitted")
+            events.append(AddEvent(TraceEvent(pending.number, now, "stored", "on disk; submit_sm_resp sent")))
+        self._write(events)
+        for pending in accepted:
+            if pending.not_before <= now:
+                self._attempt(pending)  # at once, so that the tower's queue counts it now
+            else:
+                self._next(pending, pending.not_before, ATTEMPT)
+
+    def _index(self, pending: Pending) -> None:
+        self._pending[pending.number] = pending
+        self._by_id.setdefault(pending.message_id, []).append(pending.number)
+        self._by_replace_key[pending.replace_key] = pending.number
+
+    def _forget(self, pending: Pending) -> None:
+        self._pending.pop(pending.number, None)
+        numbers = self._by_id.get(pending.message_id, [])
+        if pending.number in numbers:
+            numbers.remove(pending.number)
+        if not numbers:
+            self._by_id.pop(pending.message_id, None)
+        if self._by_replace_key.get(pending.replace_key) == pending.number:
+            del self._by_replace_key[pending.replace_key]
+
+    @staticmethod
+    def _key(account, message: SubmitSm) -> tuple:
+        return (account.system_id, message.source.digits, message.destination.digits, message.service_type)
+
+    @staticmethod
+    def _belongs(owner: str, source: Address, account, asked_source: Address) -> bool:
+        return owner == account.system_id and (not asked_source.digits or asked_source.digits == source.digits)
+
+    def _found(self, account, message_id: str, source: Address) -> list[Pending]:
+        pendings = [self._pending[number] for number in self._by_id.get(message_id, [])]
+        return [p for p in pendings if self._belongs(p.account.system_id, p.source, account, source)]
+
+    def _personality(self, account, pending: Pending | None = None):
+        carrier = self.network.carrier_for(pending.number_on_network) if pending else None
+        name = (carrier and carrier.config.personality) or account.personality
+        return self._config.personality(name)
+
+    def _write(self, operations: list) -> defer.Deferred | None:
+        if not operations:
+            return None
+        written = self._store.write(operations)
+        written.addErrback(lambda failure: self.log.failure("the store refused a write", failure))
+        return written
+
+    def _next(self, pending: Pending, when: float, step: str) -> None:
+        pending.generation += 1
+        self._schedule.at(when, (step, pending.number, pending.generation))
+
+    # -- the steps ----------------------------------------------------------------------------
+
+    def _due(self, item) -> None:
+        step, number, generation = item
+        pending = self._pending.get(number)
+        if pending is None or pending.generation != generation or is_final(pending.state):
+            return  # stale: retried, replaced, cancelled or finished meanwhile
+        try:
+            {ATTEMPT: self._attempt, ON_AIR: self._on_air, EXPIRE: self._expire}[step](pending)
+        except Exception:
+            self.log.failure("step {step} of message {number} failed", step=step, number=number)
+
+    def _attempt(self, pending: Pending) -> None:
+        now = self._clock.seconds()
+        if now >= pending.expires_at:
+            return self._expire(pending)
+        number = pending.number_on_network
+        events = []
+        if pending.state is MessageState.ACCEPTED:
+            pending.state = next_state(pending.state, Event.ROUTE)
+        carrier = self.network.carrier_for(number)
+        tower = carrier.tower_for(number)
+        if not tower.up:
+            return self._hold(pending, tower, events)
+        test = self.handsets.test_number(number)
+        transit = 0.0 if test and test.instant else self.network.transit(self.network.message_class(pending.service_type))
+        route = self.network.route(number, now, transit, pending.priority, test.backlog if test else 0.0)
+        pending.tower, pending.reached_tower_at = route.tower, route.reaches_tower_at
+        events.append(TraceEvent(pending.number, now, "routed", f"to {carrier.name}, tower {tower.id}"))
+        self._next(pending, route.on_air_at, ON_AIR)
+        self._write([self._change(pending, route.on_air_at), *map(AddEvent, events)])
+
+    def _hold(self, pending: Pending, tower: TowerState, events: list) -> None:
+        pending.generation += 1
+        tower.held.append((pending.number, pending.generation))
+        self._schedule.at(pending.expires_at, (EXPIRE, pending.number, pending.generation))
+        events.append(TraceEvent(pending.number, self._clock.seconds(), "held", f"tower {tower.id} is down"))
+        self._write([self._change(pending, pending.expires_at), *map(AddEvent, events)])
+
+    def _on_air(self, pending: Pending) -> None:
+        now = self._clock.seconds()
+        tower = pending.tower
+        queued = TraceEvent(pending.number, pending.reached_tower_at, "queued at tower", tower.id)
+        if not tower.up:
+            return self._hold(pending, tower, [queued])
+        pending.attempts += 1
+        if pending.first_attempt_at is None:
+            pending.first_attempt_at = now
+        tower.sent += 1
+        number = pending.number_on_network
+        meeting = self.handsets.meet(number, now, pending.first_attempt_at)
+        events = [
+            queued,
+            TraceEvent(pending.number, now, f"attempt {pending.attempts}", f"on air at tower {tower.id}"),
+            TraceEvent(pending.number, now, "handset", _describe(meeting)),
+        ]
+        if meeting.state is HandsetState.ON:
+            test = self.handsets.test_number(number)
+            self._finish(pending, Event.DELIVER, 0, events=events, receipt_lost=bool(test and test.receipt_lost))
+            if test and test.reply:
+                self.inject_mo(pending.destination, pending.source, test.reply)
+        elif meeting.state is HandsetState.UNKNOWN:
+            self._finish(pending, Event.FAIL, int(meeting.error), events=events)
+        elif meeting.state is HandsetState.BARRED:
+            self._finish(pending, Event.REJECT, int(meeting.error), events=events)
+        else:
+            self._retry(pending, meeting, events)
+
+    def _retry(self, pending: Pending, meeting: Meeting, events: list) -> None:
+        now = self._clock.seconds()
+        pending.error = int(meeting.error)
+        pending.state = next_state(pending.state, Event.RETRY)
+        retries = self._config.network.retries
+        retry_at = now + retries[min(pending.attempts, len(retries)) - 1]
+        if meeting.until is not None:
+            retry_at = min(retry_at, meeting.until)  # the network alerts the SMSC when it returns
+        operations = []
+        if retry_at >= pending.expires_at:
+            pending.generation += 1
+            self._schedule.at(pending.expires_at, (EXPIRE, pending.number, pending.generation))
+            events.append(TraceEvent(pending.number, now, "waiting", "no retry before validity ends"))
+        else:
+            self._next(pending, retry_at, ATTEMPT)
+            events.append(TraceEvent(pending.number, now, "retry planned", f"in {retry_at - now:.0f} s"))
+        if receipting.receipt_wanted(pending.registered_delivery, pending.state, intermediate=True):
+            operations += self._receipt(pending, now)
+        self.stats.count(pending.account.system_id, f"retried: {MapError(pending.error).name.lower()}")
+        written = self._write([self._change(pending, min(retry_at, pending.expires_at)), *map(AddEvent, events), *operations])
+        if operations:
+            written.addCallback(lambda _: self._send_outbox(pending, operations))
+
+    def _expire(self, pending: Pending) -> None:
+        self._finish(pending, Event.EXPIRE, pending.error, "validity period ended")
+
+    def _finish(self, pending, event: Event, error: int, why: str = "", events=(), receipt_lost: bool = False):
+        now = self._clock.seconds()
+        pending.state = next_state(pending.state, event)
+        pending.error = error
+        pending.generation += 1  # whatever was still scheduled is stale now
+        events = list(events)
+        events.append(TraceEvent(pending.number, now, pending.state.name.lower(), why or DESCRIPTIONS.get(error, f"err {error}")))
+        operations = [self._change(pending, now, done_at=now), *map(AddEvent, events)]
+        if receipt_lost:
+            operations.append(AddEvent(TraceEvent(pending.number, now, "receipt lost", "lost in the network (test number)")))
+        elif receipting.receipt_wanted(pending.registered_delivery, pending.state):
+            if self._personality(pending.account, pending).receipts_per_segment or pending.last_part:
+                operations += self._receipt(pending, now)
+        written = self._store.write(operations)
+        written.addCallback(self._finished, pending, operations)
+        written.addErrback(lambda failure: self.log.failure("message {number} final state not stored", failure, number=pending.number))
+
+    def _finished(self, _, pending: Pending, operations: list) -> None:
+        self._forget(pending)
+        self.stats.finished(pending.account.system_id, pending.state, pending.error)
+        self._send_outbox(pending, operations)
+
+    def _change(self, pending: Pending, due_at: float, done_at: float | None = None) -> ChangeMessage:
+        return ChangeMessage(pending.number, int(pending.state), pending.attempts, due_at, done_at, pending.error)
+
+    # -- receipts -----------------------------------------------------------------------------
+
+    def _receipt(self, pending: Pending, now: float) -> list:
+        """The operations that queue a receipt for the current state."""
+        done = times.utc(now)
+        receipt = Receipt(pending.receipt_id, pending.state, times.utc(pending.submitted_at), done,
+                          error=pending.error, delivered=int(pending.state is MessageState.DELIVERED), text=pending.preview)  # fmt: skip
+        value = receipting.receipt_pdu(self._personality(pending.account, pending), receipt, pending.message_id,
+                                       sender=pending.source, recipient=pending.destination)  # fmt: skip
+        self._last_outbox_id += 1
+        entry = OutboxEntry(self._last_outbox_id, pending.account.system_id, now, wire.encode(value, 1))
+        return [AddOutbox(entry), AddEvent(TraceEvent(pending.number, now, "receipt queued", pending.state.name))]
+
+    def _send_outbox(self, pending: Pending | None, operations: list) -> None:
+        """Hand the committed receipts or MOs among `operations` to the account's receiving binds."""
+        copies = 2 if pending and pending.account.faults.duplicate_receipts else 1  # a wire fault on demand
+        for operation in operations:
+            if isinstance(operation, AddOutbox):
+                _, value = wire.decode(operation.entry.pdu)
+                for _ in range(copies):
+                    self._outbound.send(operation.entry.account, value, self._receipt_sent(operation.entry.id, pending and pending.number))
+
+    def _receipt_sent(self, outbox_id: int, number: int | None):
+        def sent():
+            operations = [RemoveOutbox(outbox_id)]
+            if number is not None:
+                operations.append(AddEvent(TraceEvent(number, self._clock.seconds(), "receipt delivered", "deliver_sm_resp received")))
+            self._write(operations)
+
+        return sent
+
+    # -- replacing ----------------------------------------------------------------------------
+
+    @defer.inlineCallbacks
+    def _replace_pending(self, pending: Pending, change, why: str):
+        """New text, times or receipt request for a pending message, on disk first."""
+        stored = yield self._store.message(pending.number)
+        receipt_id, message = unpack_body(stored.body)
+        message = attrs.evolve(
+            message,
+            short_message=change.short_message,
+            schedule_delivery_time=change.schedule_delivery_time or message.schedule_delivery_time,
+            validity_period=change.validity_period or message.validity_period,
+            registered_delivery=change.registered_delivery,
+        )
+        replaced = self._pending_for(pending.account, message, pending.number, pending.message_id, receipt_id, self._clock.seconds())
+        pending.registered_delivery, pending.preview, pending.last_part = replaced.registered_delivery, replaced.preview, replaced.last_part
+        pending.not_before, pending.expires_at = replaced.not_before, replaced.expires_at
+        now = self._clock.seconds()
+        change_op = ChangeMessage(pending.number, int(pending.state), pending.attempts, pending.not_before, None, pending.error, pack_body(receipt_id, message))
+        yield self._store.write([change_op, AddEvent(TraceEvent(pending.number, now, "replaced", why))])
+        if not is_final(pending.state):
+            self._next(pending, max(now, pending.not_before), ATTEMPT)
+        return pending.message_id
+
+
+def _describe(meeting: Meeting) -> str:
+    if meeting.state is HandsetState.ON:
+        return "received the message"
+    return f"{meeting.state.value.replace('_', ' ')}: err {int(meeting.error):03d} ({DESCRIPTIONS[meeting.error]})"

@@ -1,0 +1,49 @@
+"""Every future step of every message on one heap, served by one timer.
+
+A million pending messages cost a million small heap entries, not a million IDelayedCalls.
+Entries are never removed: a step that no longer applies (the message was retried, cancelled
+or replaced meanwhile) is recognised as stale by its owner when it comes due.
+"""
+
+import heapq
+import itertools
+
+
+class Schedule:
+    def __init__(self, clock, run):
+        """run(item) is called for each item when its time comes, in time order."""
+        self._clock = clock
+        self._run = run
+        self._heap: list[tuple[float, int, object]] = []
+        self._order = itertools.count()  # ties keep the order they were added in
+        self._timer = None
+        self._timer_at = None
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def at(self, when: float, item) -> None:
+        heapq.heappush(self._heap, (when, next(self._order), item))
+        if self._timer_at is None or when < self._timer_at:
+            self._arm(when)
+
+    def _arm(self, when: float) -> None:
+        if self._timer is not None and self._timer.active():
+            self._timer.cancel()
+        self._timer_at = when
+        self._timer = self._clock.callLater(max(0.0, when - self._clock.seconds()), self._fire)
+
+    def _fire(self) -> None:
+        self._timer = self._timer_at = None
+        now = self._clock.seconds()
+        heap = self._heap
+        while heap and heap[0][0] <= now:
+            _, _, item = heapq.heappop(heap)
+            self._run(item)
+        if heap and self._timer_at is None:
+            self._arm(heap[0][0])
+
+    def stop(self) -> None:
+        if self._timer is not None and self._timer.active():
+            self._timer.cancel()
+        self._timer = self._timer_at = None
