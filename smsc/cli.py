@@ -80,6 +80,7 @@ def serve(config: Config, verbose: bool = False) -> int:
     engine = Engine(config, store, factory.outbound, reactor, random.Random())
     engine.start()
     factory.sink = engine
+    reactor.addSystemEventTrigger("before", "shutdown", engine.stop)
     reactor.addSystemEventTrigger("before", "shutdown", store.close)
     listeners = [("SMPP", config.smpp, None)]
     if config.tls is not None:

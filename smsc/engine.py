@@ -29,7 +29,7 @@ from smsc.network import Network, TowerState, international
 from smsc.personality import message_ids
 from smsc.schedule import Schedule
 from smsc.stats import Stats
-from smsc.store import AddEvent, AddMessage, AddOutbox, ChangeMessage, OutboxEntry, RemoveOutbox, StoredMessage, TraceEvent
+from smsc.store import StoreClosed, AddEvent, AddMessage, AddOutbox, ChangeMessage, OutboxEntry, RemoveOutbox, StoredMessage, TraceEvent
 
 ATTEMPT, ON_AIR, EXPIRE = "attempt", "on air", "expire"  # the steps on the schedule
 
@@ -341,8 +341,14 @@ class Engine:
         if not operations:
             return None
         written = self._store.write(operations)
-        written.addErrback(lambda failure: self.log.failure("the store refused a write", failure))
+        written.addErrback(self._write_failed)
         return written
+
+    def _write_failed(self, failure) -> None:
+        if failure.check(StoreClosed):
+            self.log.info("shutting down: a trace event was not stored")
+        else:
+            self.log.failure("the store refused a write", failure)
 
     def _next(self, pending: Pending, when: float, step: str) -> None:
         pending.generation += 1

@@ -76,15 +76,12 @@ password = "password"
 """
 
 
-@pytest.fixture(scope="session")
-def smsc_address(tmp_path_factory):
-    """`smsc serve` started as a user would, on a free port; its log goes to a file."""
-    folder = tmp_path_factory.mktemp("smsc")
-    config = folder / "smsc.toml"
-    config.write_text(CONFIG)
-    log = (folder / "smsc.log").open("w")
+def start_smsc(folder, *arguments: str):
+    """`smsc serve` started as a user would, on a free port, keeping its data and log in
+    folder. Returns the process and the SMPP (host, port) it listens on."""
+    log = (folder / "smsc.log").open("a")
     process = subprocess.Popen(
-        [sys.executable, "-m", "smsc.cli", "serve", "--config", str(config), "--smpp", "127.0.0.1:0"],
+        [sys.executable, "-m", "smsc.cli", "serve", "--smpp", "127.0.0.1:0", "--data", str(folder / "data"), *arguments],
         stdout=subprocess.PIPE,
         stderr=log,
         text=True,
@@ -92,6 +89,16 @@ def smsc_address(tmp_path_factory):
     line = process.stdout.readline()
     match = re.search(r"on ([\d.]+):(\d+)", line)
     assert match, f"smsc serve did not start: {line!r}; see {folder / 'smsc.log'}"
-    yield match.group(1), int(match.group(2))
+    return process, (match.group(1), int(match.group(2)))
+
+
+@pytest.fixture(scope="session")
+def smsc_address(tmp_path_factory):
+    """`smsc serve` with a config file, shared by the loopback tests."""
+    folder = tmp_path_factory.mktemp("smsc")
+    config = folder / "smsc.toml"
+    config.write_text(CONFIG)
+    process, address = start_smsc(folder, "--config", str(config))
+    yield address
     process.terminate()
     process.wait(timeout=10)
