@@ -387,6 +387,7 @@ class Engine:
         self._write([self._change(pending, route.on_air_at), *map(AddEvent, events)])
 
     def _hold(self, pending: Pending, tower: TowerState, events: list) -> None:
+        pending.error = int(MapError.SYSTEM_FAILURE)  # what a receipt says if the outage outlasts validity
         pending.generation += 1
         tower.held.append((pending.number, pending.generation))
         self._schedule.at(pending.expires_at, (EXPIRE, pending.number, pending.generation))

@@ -155,7 +155,8 @@ class Network:
 
     carriers: tuple[Carrier, ...] = DEFAULT_CARRIERS
     handsets: Handsets = Handsets()
-    latency: dict[str, Latency] = attrs.field(factory=lambda: dict(DEFAULT_LATENCY))
+    # per message class; a config names only the classes it changes
+    latency: dict[str, Latency] = attrs.field(factory=dict, converter=lambda given: {**DEFAULT_LATENCY, **given})
     # service_type -> message class; anything else is a notification
     classes: dict[str, str] = attrs.field(factory=lambda: {"OTP": "otp", "MKT": "marketing"})
     default_class: str = "notification"

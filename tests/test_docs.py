@@ -13,3 +13,37 @@ def test_conformance_names_every_command_status():
     section = text[text.index("## command_status"):]
     missing = [status.name for status in CommandStatus if f"0x{status.value:02X}" not in section]
     assert missing == []
+
+
+def test_readme_lists_every_test_number():
+    """README.md's test-number table has a row for every reserved suffix, and no other."""
+    import re
+
+    from smsc.network_config import DEFAULT_TEST_NUMBERS
+
+    text = (DOCS.parent / "README.md").read_text()
+    section = text[text.index("## Test numbers"):text.index("## Receipt errors")]
+    assert re.findall(r"^\| `(\d+)` \|", section, re.M) == [number.suffix for number in DEFAULT_TEST_NUMBERS]
+
+
+def test_readme_lists_every_map_error():
+    """Every MAP error the engine can write in a receipt is explained in README.md."""
+    from smsc.lifecycle import MapError
+
+    text = (DOCS.parent / "README.md").read_text()
+    section = text[text.index("## Receipt errors"):]
+    used = {MapError.NONE, MapError.UNKNOWN_SUBSCRIBER, MapError.CALL_BARRED, MapError.ABSENT_SUBSCRIBER,
+            MapError.SM_DELIVERY_FAILURE, MapError.SYSTEM_FAILURE}  # fmt: skip
+    assert [error.name for error in used if f"| `{int(error):03d}` |" not in section] == []
+
+
+def test_network_doc_config_example_loads():
+    """The TOML example in docs/network.md is a valid config."""
+    import re
+
+    from smsc import config_file
+
+    text = (DOCS / "network.md").read_text()
+    example = re.search(r"```toml\n(.*?)```", text, re.S).group(1)
+    config = config_file.structure(__import__("tomllib").loads(example), "docs/network.md", example)
+    assert config.network.carriers[0].towers[1].serves == ("447700900",)

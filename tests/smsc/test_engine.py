@@ -221,7 +221,7 @@ class TestTowers:
         factory.sink.set_tower("T1", up=False)
         submit(session, to("0000", validity_period=FIVE_MINUTES))
         run_for(clock, 301)
-        assert [receipt.state for receipt in receipts(session)] == [MessageState.EXPIRED]
+        assert [(receipt.state, receipt.error) for receipt in receipts(session)] == [(MessageState.EXPIRED, 34)]
 
     def test_priority_skips_the_queue(self, clock):
         """A priority message behind a long queue is on air long before the queue drains."""
