@@ -1,5 +1,5 @@
-from bench import pdu_codec, smsc_throughput
+from bench import compare, pdu_codec
 
 pdu_codec.main()
 print()
-smsc_throughput.main()
+compare.main([])

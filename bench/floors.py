@@ -1,4 +1,4 @@
-"""Two reference servers that bound our figures from below and above; neither uses our code.
+"""Two reference servers that bound our figures from below and above, built without our SMSC.
 
 - `bare`: smpp.twisted's own server, as its example would be written: a msgHandler that
   answers every submit_sm OK and sends one deliver_sm receipt. Everything our SMSC builds on,
@@ -7,9 +7,11 @@
   pre-encoded bytes (bind_transceiver_resp, submit_sm_resp, a receipt deliver_sm), decoding
   nothing. The ceiling of Python and Twisted on this machine.
 
-Both set TCP_NODELAY and nothing else, as a stock server would.
+Both set TCP_NODELAY and nothing else, as a stock server would. `raw --quickack` adds the one
+socket habit our SMSC has (smsc.tcp: a quick ACK re-armed after each read), to show what it
+does against clients that leave Nagle on, on a server fast enough to hit that trap.
 
-    python -m bench.floors bare|raw --port P
+    python -m bench.floors bare|raw --port P [--quickack]
 """
 
 import argparse
@@ -76,8 +78,10 @@ def bare_factory():
     return factory
 
 
-def raw_factory():
+def raw_factory(quickack: bool = False):
     from twisted.internet import protocol
+
+    from smsc import tcp
 
     def header(length: int, command_id: int) -> bytes:
         """A PDU header up to its sequence_number, which each answer appends."""
@@ -103,6 +107,8 @@ def raw_factory():
             self.receipts = 0
 
         def dataReceived(self, data):
+            if quickack:
+                tcp.rearm_quickack(self.transport)
             buffer, offset, out = self.buffer + data, 0, []
             while len(buffer) - offset >= 16:
                 length, command_id = struct.unpack_from("!LL", buffer, offset)
@@ -125,10 +131,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.floors", description=__doc__.split("\n\n")[0])
     parser.add_argument("server", choices=("bare", "raw"))
     parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (default: any free one)")
+    parser.add_argument("--quickack", action="store_true", help="raw only: re-arm TCP_QUICKACK after each read")
     args = parser.parse_args(argv)
     from twisted.internet import reactor
 
-    factory = bare_factory() if args.server == "bare" else raw_factory()
+    factory = bare_factory() if args.server == "bare" else raw_factory(args.quickack)
     port = reactor.listenTCP(args.port, factory, interface="127.0.0.1")
     print(f"{args.server} listening on 127.0.0.1:{port.getHost().port}", flush=True)
     reactor.run()
