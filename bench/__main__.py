@@ -1,7 +1,7 @@
-from bench import pdu_codec, smsc_throughput, store_commit
+from bench import compare, pdu_codec, store_commit
 
 pdu_codec.main()
 print()
-smsc_throughput.main()
-print()
 store_commit.main()
+print()
+compare.main([])

@@ -30,7 +30,7 @@ from pdu import stored, times, wire
 from pdu.fields import library_status
 from pdu.status import CommandStatus, MessageState
 from smsc import faults as wire_faults
-from smsc import raw_requests, session_rules
+from smsc import raw_requests, session_rules, tcp
 from smsc.errors import SmppError
 from smsc.session_rules import BindState
 from smsc.validation import check_submit
@@ -70,6 +70,7 @@ class SmscProtocol(SMPPServerProtocol):
 
     def connectionMade(self):
         super().connectionMade()
+        tcp.tune(self.transport)
         if self.outbind is not None:
             log.info("{peer}: outbind as {system_id}", peer=self._peer(), system_id=self.outbind.system_id)
             self.sendPDU(self.outbind.to_pdu(self.claimSeqNum()))
@@ -92,6 +93,11 @@ class SmscProtocol(SMPPServerProtocol):
         return _LIBRARY_STATE.get(self.sessionState, BindState.CLOSING)
 
     # -- framing ----------------------------------------------------------------------------
+
+    def dataReceived(self, data):
+        # Before the work: an ESME with Nagle on sends nothing more until this ACK arrives.
+        tcp.rearm_quickack(self.transport)
+        super().dataReceived(data)
 
     def getMessageLength(self):
         length = super().getMessageLength()
