@@ -22,6 +22,7 @@ OPTIONS = OptionEncoder()  # building one costs ~0.2 ms; smpp_fixes makes reuse 
 _FIELDENCODERS = PDUEncoder.DefaultRequiredParamEncoders
 _INT_FIELDS = {
     "addr_ton", "addr_npi", "source_addr_ton", "source_addr_npi", "dest_addr_ton", "dest_addr_npi",
+    "esme_addr_ton", "esme_addr_npi",
     "esm_class", "priority_flag", "registered_delivery", "replace_if_present_flag", "data_coding",
 }  # fmt: skip
 _TIME_FIELDS = {"schedule_delivery_time", "validity_period"}

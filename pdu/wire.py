@@ -294,6 +294,30 @@ class Outbind:
         )
 
 
+@attrs.frozen
+class AlertNotification:
+    """alert_notification (SMPP 3.4 section 4.12): a handset the ESME was waiting for is
+    reachable again. It has no response."""
+
+    handset: Address  # source_addr: the mobile that became available
+    esme: Address  # esme_addr: the ESME address its messages came from
+    ms_availability_status: int | None = None  # 0 available, 1 denied, 2 unavailable
+
+    @classmethod
+    def from_pdu(cls, pdu) -> "AlertNotification":
+        return cls(
+            address_from(pdu.params, "source_addr", "source_addr"),
+            address_from(pdu.params, "esme_addr", "esme_addr"),
+            plain_tlvs(pdu.params).get("ms_availability_status"),
+        )
+
+    def to_pdu(self, sequence_number: int = 1):
+        params = {**address_params(self.handset, "source_addr", "source_addr"), **address_params(self.esme, "esme_addr", "esme_addr")}
+        if self.ms_availability_status is not None:
+            params.update(library_tlvs({"ms_availability_status": self.ms_availability_status}))
+        return operations.AlertNotification(sequence_number, **params)
+
+
 ENQUIRE_LINK = Bodyless("enquire_link")
 ENQUIRE_LINK_RESP = Bodyless("enquire_link_resp")
 UNBIND = Bodyless("unbind")
@@ -338,6 +362,7 @@ _VALUE_CLASSES = {
     operations.QuerySMResp: stored.QuerySmResp,
     operations.CancelSM: stored.CancelSm,
     operations.CancelSMResp: Bodyless,
+    operations.AlertNotification: AlertNotification,
     operations.ReplaceSMResp: Bodyless,
     operations.Outbind: Outbind,
     operations.EnquireLink: Bodyless,

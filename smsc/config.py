@@ -68,6 +68,7 @@ class Account:
     window: int = attrs.field(default=100, validator=_positive)
     throttle_answer: ThrottleAnswer = ThrottleAnswer.THROTTLED
     personality: str = "smpp34"  # a built-in profile or one under [personalities]
+    alert_notification: bool = False  # tell the ESME when a handset it waited for is back
     faults: WireFaults = WireFaults()  # all off: a healthy link
 
 

@@ -31,7 +31,7 @@ from smsc.schedule import Schedule
 from smsc.stats import Stats
 from smsc.store import StoreClosed, AddEvent, AddMessage, AddOutbox, ChangeMessage, OutboxEntry, RemoveOutbox, StoredMessage, TraceEvent
 
-ATTEMPT, ON_AIR, EXPIRE = "attempt", "on air", "expire"  # the steps on the schedule
+ATTEMPT, ON_AIR, EXPIRE, ALERT = "attempt", "on air", "expire", "alert"  # the steps on the schedule
 
 
 @attrs.define(slots=True, eq=False)
@@ -101,6 +101,7 @@ class Engine:
         self._last_outbox_id = 0
         self._senders: dict[str, str] = {}  # source address -> the account that last sent from it
         self._mo_reference = 0
+        self._alerts: dict[tuple, int] = {}  # (account, handset, esme address) -> alerts planned
 
     # -- start-up ---------------------------------------------------------------------------
 
@@ -357,6 +358,8 @@ class Engine:
     # -- the steps ----------------------------------------------------------------------------
 
     def _due(self, item) -> None:
+        if item[0] == ALERT:
+            return self._alert(item[1])
         step, number, generation = item
         pending = self._pending.get(number)
         if pending is None or pending.generation != generation or is_final(pending.state):
@@ -439,12 +442,28 @@ class Engine:
         else:
             self._next(pending, retry_at, ATTEMPT)
             events.append(TraceEvent(pending.number, now, "retry planned", f"in {retry_at - now:.0f} s"))
+        if meeting.until is not None and pending.account.alert_notification:
+            self._plan_alert(pending, meeting.until)
         if receipting.receipt_wanted(pending.registered_delivery, pending.state, intermediate=True):
             operations += self._receipt(pending, now)
         self.stats.count(pending.account.system_id, f"retried: {MapError(pending.error).name.lower()}")
         written = self._write([self._change(pending, min(retry_at, pending.expires_at)), *map(AddEvent, events), *operations])
         if operations:
             written.addCallback(lambda _: self._send_outbox(pending, operations))
+
+    def _plan_alert(self, pending: Pending, back_at: float) -> None:
+        """alert_notification for when the handset returns: once per handset, however many
+        of the account's messages wait for it."""
+        key = (pending.account.system_id, pending.destination, pending.source)
+        if key not in self._alerts:
+            self._alerts[key] = 1
+            self._schedule.at(back_at, (ALERT, key))
+
+    def _alert(self, key: tuple) -> None:
+        del self._alerts[key]
+        system_id, handset, esme = key
+        self.stats.count(system_id, "alert_notification")
+        self._outbound.send(system_id, wire.AlertNotification(handset, esme, ms_availability_status=0))
 
     def _expire(self, pending: Pending) -> None:
         self._finish(pending, Event.EXPIRE, pending.error, "validity period ended")

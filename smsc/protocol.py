@@ -361,7 +361,10 @@ class SmscProtocol(SMPPServerProtocol):
 
     def deliver(self, value):
         """Send a deliver_sm or data_sm; the Deferred fires with the response or fails on an
-        error status or a timeout."""
+        error status or a timeout. An alert_notification has no response: sent is done."""
+        if isinstance(value, wire.AlertNotification):
+            self.sendPDU(value.to_pdu(self.claimSeqNum()))
+            return defer.succeed(None)
         return self.sendDataRequest(value.to_pdu())
 
     def now(self) -> datetime.datetime:

@@ -116,9 +116,17 @@ class TestStatuses:
         assert header.command_status == status
 
     def test_unmodelled_pdu_is_a_named_error(self):
-        """A valid PDU we have no value for raises UnsupportedPdu naming it, not KeyError."""
-        with pytest.raises(wire.UnsupportedPdu, match="alert_notification"):
-            wire.decode(bytes.fromhex("00000018000001020000000000000001" "0101310001013100"))
+        """An smpp.pdu object we have no value for raises UnsupportedPdu naming it, not KeyError
+        (replace_sm is read by pdu.multi's own codec instead)."""
+        from smpp.pdu import operations
+
+        with pytest.raises(wire.UnsupportedPdu, match="replace_sm"):
+            wire.from_pdu(operations.ReplaceSM(1))
+
+    def test_alert_notification_round_trip(self):
+        """alert_notification keeps the handset, the ESME address and ms_availability_status."""
+        value = wire.AlertNotification(Address(1, 1, "8613800130003"), Address(0, 0, "10690001"), 0)
+        assert wire.decode(wire.encode(value, 7)) == (wire.Header(0x102, 0, 7, "alert_notification"), value)
 
 
 class TestGuards:

@@ -288,3 +288,27 @@ def test_engine_runs_unchanged_on_a_virtual_clock(clock, tmp_path):
     engine.submit(factory.smsc_config.accounts[0], to("0002", validity_period="000000010000000R"))
     run_for(clock, 3601)
     assert engine.pending_count() == 0 and engine.stats.snapshot()["smppclient1"]["expired: absent_subscriber"] == 1
+
+
+class TestAlertNotification:
+    def test_sent_when_an_absent_handset_returns(self, clock):
+        """An account with alert_notification hears when 0003's handset is back, once."""
+        factory = make_factory(clock, account(alert_notification=True))
+        session = WireSession(factory, answer_deliveries=True)
+        session.bind()
+        for _ in range(2):
+            submit(session, to("0003", registered_delivery=0))
+        run_for(clock, 59)  # absent for a minute from its first attempt, a second or so after submit
+        assert session.received() == []
+        run_for(clock, 15)
+        alerts = [value for header, value in session.received() if header.command_name == "alert_notification"]
+        assert [(alert.handset.digits, alert.esme.digits, alert.ms_availability_status) for alert in alerts] == [
+            ("8613800130003", "10690001", 0)
+        ]
+
+    def test_not_sent_unless_configured(self, clock, bound):
+        """By default an account gets no alert_notification."""
+        _, session = bound
+        submit(session, to("0003", registered_delivery=0))
+        run_for(clock, 120)
+        assert [header.command_name for header, _ in session.received()] == []
