@@ -21,7 +21,7 @@ from pdu.receipts import Receipt
 from pdu.status import CommandStatus, MessageState
 from pdu.stored import CancelSm, QuerySm, QuerySmResp
 from pdu.wire import SubmitSm
-from smsc import mo, receipting
+from smsc import mo, outbox_codec, receipting
 from smsc.errors import SmppError
 from smsc.handsets import HandsetState, Handsets, Meeting
 from smsc.lifecycle import DESCRIPTIONS, Event, MapError, is_final, next_state
@@ -30,6 +30,8 @@ from smsc.personality import message_ids
 from smsc.schedule import Schedule
 from smsc.stats import Stats
 from smsc.store import StoreClosed, AddEvent, AddMessage, AddOutbox, ChangeMessage, OutboxEntry, RemoveOutbox, StoredMessage, TraceEvent
+
+FLUSH_AFTER = 0.05  # seconds trace events may wait to share a write with others
 
 ATTEMPT, ON_AIR, EXPIRE, ALERT = "attempt", "on air", "expire", "alert"  # the steps on the schedule
 
@@ -69,14 +71,17 @@ class Pending:
         return (self.account.system_id, self.source.digits, self.destination.digits, self.service_type)
 
 
-def pack_body(receipt_id: str, message: SubmitSm) -> bytes:
-    """What the store keeps of a message: its receipt-text id and the submit_sm itself."""
-    return receipt_id.encode("utf-8") + b"\0" + wire.encode(message, 1)
+def pack_body(receipt_id: str, message: SubmitSm, octets: bytes | None = None) -> bytes:
+    """What the store keeps of a message: its receipt-text id and the PDU it came in (the
+    octets as read when the session has them, which saves encoding it again)."""
+    return receipt_id.encode("utf-8") + b"\0" + (octets or wire.encode(message, 1))
 
 
 def unpack_body(body: bytes) -> tuple[str, SubmitSm]:
     receipt_id, _, octets = body.partition(b"\0")
     _, message = wire.decode(octets)
+    if isinstance(message, wire.DataSm):
+        message = message.as_submit()
     return receipt_id.decode("utf-8"), message
 
 
@@ -102,6 +107,9 @@ class Engine:
         self._senders: dict[str, str] = {}  # source address -> the account that last sent from it
         self._mo_reference = 0
         self._alerts: dict[tuple, int] = {}  # (account, handset, esme address) -> alerts planned
+        self._outgoing: dict[int, object] = {}  # outbox id -> the PDU value, until handed over
+        self._unsaved: list = []  # trace events and the like, written with the next commit
+        self._flush_call = None
 
     # -- start-up ---------------------------------------------------------------------------
 
@@ -124,21 +132,22 @@ class Engine:
             self._index(pending)
             self._next(pending, max(now, stored.due_at), ATTEMPT)
         for entry in recovered.outbox:
-            _, value = wire.decode(entry.pdu)
-            self._outbound.send(entry.account, value, self._receipt_sent(entry.id, None))
+            self._outbound.send(entry.account, outbox_codec.unpack(entry.pdu), self._receipt_sent(entry.id, None))
         if recovered.pending or recovered.outbox:
             self.log.info("recovered {messages} pending messages and {outbox} receipts or MOs to send",
                           messages=len(recovered.pending), outbox=len(recovered.outbox))  # fmt: skip
 
     def stop(self) -> None:
         self._schedule.stop()
+        self._flush()
 
     # -- the session's side -----------------------------------------------------------------
 
-    def submit(self, account, message: SubmitSm) -> defer.Deferred:
-        return self.submit_multi(account, [message])
+    def submit(self, account, message: SubmitSm, octets: bytes | None = None) -> defer.Deferred:
+        """octets: the submit_sm (or data_sm) as read from the wire, kept as it is."""
+        return self.submit_multi(account, [message], octets)
 
-    def submit_multi(self, account, messages: list[SubmitSm]) -> defer.Deferred:
+    def submit_multi(self, account, messages: list[SubmitSm], octets: bytes | None = None) -> defer.Deferred:
         """One message_id for one or several destinations, answered once stored."""
         now = self._clock.seconds()
         for message in messages:
@@ -156,10 +165,10 @@ class Engine:
             pending = self._pending_for(account, message, first + offset, ids.response, ids.receipt_text, now)
             accepted.append(pending)
             operations += [
-                AddMessage(self._stored(pending, pack_body(ids.receipt_text, message))),
+                AddMessage(self._stored(pending, pack_body(ids.receipt_text, message, octets if len(messages) == 1 else None))),
                 AddEvent(TraceEvent(pending.number, now, "received", f"from {account.system_id}, {len(message.short_message)} octets")),
             ]
-        written = self._store.write(operations)
+        written = self._commit(operations)
         written.addCallback(self._accepted, accepted)
         written.addCallback(lambda _: ids.response)
         return written
@@ -230,9 +239,10 @@ class Engine:
         operations = []
         for value in mo.mo_pdus(source, destination, text, self._mo_reference):
             self._last_outbox_id += 1
-            operations.append(AddOutbox(OutboxEntry(self._last_outbox_id, system_id, now, wire.encode(value, 1))))
+            self._outgoing[self._last_outbox_id] = value
+            operations.append(AddOutbox(OutboxEntry(self._last_outbox_id, system_id, now, outbox_codec.pack(value))))
         self.stats.count(system_id, "mo")
-        written = self._store.write(operations)
+        written = self._commit(operations)
         written.addCallback(lambda _: self._send_outbox(None, operations))
         written.addCallback(lambda _: {"account": system_id, "segments": len(operations)})
         return written
@@ -338,12 +348,24 @@ class Engine:
         name = (carrier and carrier.config.personality) or account.personality
         return self._config.personality(name)
 
-    def _write(self, operations: list) -> defer.Deferred | None:
-        if not operations:
-            return None
-        written = self._store.write(operations)
-        written.addErrback(self._write_failed)
-        return written
+    def _write(self, operations: list) -> None:
+        """Operations nothing waits for (trace events, a retry's next time): they join the
+        next commit, or are written on their own within FLUSH_AFTER."""
+        self._unsaved += operations
+        if self._flush_call is None and self._unsaved:
+            self._flush_call = self._clock.callLater(FLUSH_AFTER, self._flush)
+
+    def _flush(self) -> None:
+        if self._flush_call is not None and self._flush_call.active():
+            self._flush_call.cancel()
+        self._flush_call = None
+        if self._unsaved:
+            self._commit([]).addErrback(self._write_failed)
+
+    def _commit(self, operations: list) -> defer.Deferred:
+        """Write now, after whatever was waiting, and fire once on disk."""
+        operations, self._unsaved = self._unsaved + operations, []
+        return self._store.write(operations)
 
     def _write_failed(self, failure) -> None:
         if failure.check(StoreClosed):
@@ -447,9 +469,11 @@ class Engine:
         if receipting.receipt_wanted(pending.registered_delivery, pending.state, intermediate=True):
             operations += self._receipt(pending, now)
         self.stats.count(pending.account.system_id, f"retried: {MapError(pending.error).name.lower()}")
-        written = self._write([self._change(pending, min(retry_at, pending.expires_at)), *map(AddEvent, events), *operations])
-        if operations:
-            written.addCallback(lambda _: self._send_outbox(pending, operations))
+        changes = [self._change(pending, min(retry_at, pending.expires_at)), *map(AddEvent, events)]
+        if operations:  # an intermediate receipt: on disk before it is sent
+            self._commit(changes + operations).addCallbacks(lambda _: self._send_outbox(pending, operations), self._write_failed)
+        else:
+            self._write(changes)
 
     def _plan_alert(self, pending: Pending, back_at: float) -> None:
         """alert_notification for when the handset returns: once per handset, however many
@@ -481,7 +505,7 @@ class Engine:
         elif receipting.receipt_wanted(pending.registered_delivery, pending.state):
             if self._personality(pending.account, pending).receipts_per_segment or pending.last_part:
                 operations += self._receipt(pending, now)
-        written = self._store.write(operations)
+        written = self._commit(operations)
         written.addCallback(self._finished, pending, operations)
         written.addErrback(lambda failure: self.log.failure("message {number} final state not stored", failure, number=pending.number))
 
@@ -503,7 +527,8 @@ class Engine:
         value = receipting.receipt_pdu(self._personality(pending.account, pending), receipt, pending.message_id,
                                        sender=pending.source, recipient=pending.destination)  # fmt: skip
         self._last_outbox_id += 1
-        entry = OutboxEntry(self._last_outbox_id, pending.account.system_id, now, wire.encode(value, 1))
+        self._outgoing[self._last_outbox_id] = value
+        entry = OutboxEntry(self._last_outbox_id, pending.account.system_id, now, outbox_codec.pack(value))
         return [AddOutbox(entry), AddEvent(TraceEvent(pending.number, now, "receipt queued", pending.state.name))]
 
     def _send_outbox(self, pending: Pending | None, operations: list) -> None:
@@ -511,7 +536,7 @@ class Engine:
         copies = 2 if pending and pending.account.faults.duplicate_receipts else 1  # a wire fault on demand
         for operation in operations:
             if isinstance(operation, AddOutbox):
-                _, value = wire.decode(operation.entry.pdu)
+                value = self._outgoing.pop(operation.entry.id)
                 for _ in range(copies):
                     self._outbound.send(operation.entry.account, value, self._receipt_sent(operation.entry.id, pending and pending.number))
 
@@ -543,7 +568,7 @@ class Engine:
         pending.not_before, pending.expires_at = replaced.not_before, replaced.expires_at
         now = self._clock.seconds()
         change_op = ChangeMessage(pending.number, int(pending.state), pending.attempts, pending.not_before, None, pending.error, pack_body(receipt_id, message))
-        yield self._store.write([change_op, AddEvent(TraceEvent(pending.number, now, "replaced", why))])
+        yield self._commit([change_op, AddEvent(TraceEvent(pending.number, now, "replaced", why))])
         if not is_final(pending.state):
             self._next(pending, max(now, pending.not_before), ATTEMPT)
         return pending.message_id

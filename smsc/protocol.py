@@ -66,6 +66,7 @@ class SmscProtocol(SMPPServerProtocol):
         self._rng = rng
         self._faults = wire_faults.HEALTHY
         self._pdus_received = 0
+        self._request_octets = None  # the PDU being read, while its handlers run
         self.outbind = None  # a pdu.wire.Outbind to send first, on connections we dialled
 
     def connectionMade(self):
@@ -133,7 +134,11 @@ class SmscProtocol(SMPPServerProtocol):
         except Exception as error:  # smpp.pdu raises plain errors on some garbled bodies
             self._answer_unparsable(command_id, sequence, pdu_types.CommandStatus.ESME_RSYSERR, repr(error))
             return
-        self.PDUReceived(pdu)
+        self._request_octets = message  # the store keeps a submit as it came, not re-encoded
+        try:
+            self.PDUReceived(pdu)
+        finally:
+            self._request_octets = None
 
     def _answer_raw(self, command_id: int, sequence: int, body: bytes) -> None:
         """submit_multi and replace_sm, which smpp.pdu cannot decode: see smsc.raw_requests."""
@@ -342,15 +347,22 @@ class SmscProtocol(SMPPServerProtocol):
     def _submit_sm(self, reqPDU):
         message = wire.SubmitSm.from_pdu(reqPDU)
         check_submit(message, self.now())
-        message_id = yield self.factory.sink.submit(self.account, message)
+        message_id = yield self.factory.sink.submit(self.account, message, self._octets_of(reqPDU))
         return wire.SubmitSmResp(message_id)
 
     @defer.inlineCallbacks
     def _data_sm(self, reqPDU):
         message = wire.DataSm.from_pdu(reqPDU).as_submit()
         check_submit(message, self.now())
-        message_id = yield self.factory.sink.submit(self.account, message)
+        message_id = yield self.factory.sink.submit(self.account, message, self._octets_of(reqPDU))
         return wire.DataSmResp(message_id)
+
+    def _octets_of(self, reqPDU) -> bytes | None:
+        """The request's octets as read, when the handler runs while it is being read."""
+        octets = self._request_octets
+        if octets is not None and struct.unpack("!L", octets[12:16])[0] == reqPDU.seqNum:
+            return octets
+        return None
 
     def _query_sm(self, reqPDU):
         return self.factory.sink.query(self.account, stored.QuerySm.from_pdu(reqPDU))

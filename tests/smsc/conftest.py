@@ -60,7 +60,7 @@ class StalledSink:
     def __init__(self):
         self.pending = []
 
-    def submit(self, account, message):
+    def submit(self, account, message, octets=None):
         self.pending.append(defer.Deferred())
         return self.pending[-1]
 

@@ -9,7 +9,7 @@ import pytest
 from pdu import stored
 from pdu.receipts import parse_receipt
 from pdu.status import CommandStatus, MessageState
-from pdu.wire import Address, Bind, BindType, SubmitSm
+from pdu.wire import Address, Bind, BindType, DataSm, SubmitSm
 from smsc.config import ThrottleAnswer
 from smsc.engine import Engine
 from smsc.network_config import DEFAULT_TEST_NUMBERS, Network, Tower
@@ -249,6 +249,17 @@ class TestRestart:
         _, session = self.restart(clock, factory)
         run_for(clock, 601)
         assert [receipt.message_id for receipt in receipts(session)] == [message_id]
+
+    def test_pending_data_sm_survives_a_restart(self, clock, bound):
+        """A data_sm kept as it came (its octets) is read back and delivered by the next run."""
+        factory, session = bound
+        session.send(DataSm(SOURCE, Address(1, 1, "8613800130003"), registered_delivery=1, tlvs={"message_payload": b"hi"}))
+        ((_, response),) = session.received()
+        run_for(clock, 10)  # the handset is absent for a minute
+        _, session = self.restart(clock, factory)
+        run_for(clock, 120)
+        (receipt,) = receipts(session)
+        assert (receipt.message_id, receipt.state, receipt.text) == (response.message_id, MessageState.DELIVERED, "hi")
 
     def test_unsent_receipts_survive_a_restart(self, clock):
         """Receipts waiting for a receiver when the SMSC stops are sent by the next run."""
