@@ -12,7 +12,7 @@ submit, submit_multi, query, cancel and replace; the HTTP API reads snapshots.
 """
 
 import attrs
-from twisted.internet import defer
+from twisted.internet import defer, task
 from twisted.logger import Logger
 
 from pdu import times, wire
@@ -31,6 +31,7 @@ from smsc.schedule import Schedule
 from smsc.stats import Stats
 from smsc.store import StoreClosed, AddEvent, AddMessage, AddOutbox, ChangeMessage, OutboxEntry, RemoveOutbox, StoredMessage, TraceEvent
 
+PURGE_EVERY = 3600.0  # seconds between purges of finished messages past their retention
 FLUSH_AFTER = 0.05  # seconds trace events may wait to share a write with others
 
 ATTEMPT, ON_AIR, EXPIRE, ALERT = "attempt", "on air", "expire", "alert"  # the steps on the schedule
@@ -110,6 +111,7 @@ class Engine:
         self._outgoing: dict[int, object] = {}  # outbox id -> the PDU value, until handed over
         self._unsaved: list = []  # trace events and the like, written with the next commit
         self._flush_call = None
+        self._retention = None  # the hourly purge of what is older than the retention
 
     # -- start-up ---------------------------------------------------------------------------
 
@@ -133,13 +135,27 @@ class Engine:
             self._next(pending, max(now, stored.due_at), ATTEMPT)
         for entry in recovered.outbox:
             self._outbound.send(entry.account, outbox_codec.unpack(entry.pdu), self._receipt_sent(entry.id, None))
+        self._retention = task.LoopingCall(self._purge)
+        self._retention.clock = self._clock
+        self._retention.start(PURGE_EVERY, now=True).addErrback(self._write_failed)
         if recovered.pending or recovered.outbox:
             self.log.info("recovered {messages} pending messages and {outbox} receipts or MOs to send",
                           messages=len(recovered.pending), outbox=len(recovered.outbox))  # fmt: skip
 
     def stop(self) -> None:
+        if self._retention is not None and self._retention.running:
+            self._retention.stop()
         self._schedule.stop()
         self._flush()
+
+    def _purge(self) -> defer.Deferred:
+        cutoff = self._clock.seconds() - self._config.store.retention_days * 86400
+        return self._store.purge(cutoff).addCallback(self._purged)
+
+    def _purged(self, count: int) -> None:
+        if count:
+            self.log.info("retention: {count} finished messages older than {days} days removed",
+                          count=count, days=self._config.store.retention_days)  # fmt: skip
 
     # -- the session's side -----------------------------------------------------------------
 

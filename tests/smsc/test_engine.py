@@ -323,3 +323,18 @@ class TestAlertNotification:
         submit(session, to("0003", registered_delivery=0))
         run_for(clock, 120)
         assert [header.command_name for header, _ in session.received()] == []
+
+
+class TestRetention:
+    def test_finished_messages_go_after_the_retention(self, clock):
+        """A delivered message is kept retention_days, then the hourly purge removes it."""
+        from smsc.config import StoreSettings
+
+        factory = make_factory(clock, store=StoreSettings(retention_days=1))
+        session = WireSession(factory, answer_deliveries=True)
+        session.bind()
+        message_id = submit(session, to("0000"))
+        run_for(clock, 3600)
+        assert factory.sink._store.message(message_id).result is not None
+        run_for(clock, 86400)
+        assert factory.sink._store.message(message_id).result is None

@@ -62,3 +62,37 @@ class TestSmpplib:
         with pytest.raises(smpplib.exceptions.PDUError) as caught:
             client.bind_transmitter(system_id="smppclient1", password="nope")
         assert caught.value.args[1] == 0x0E
+
+
+# Test numbers whose outcome shows within seconds over a real socket; the minute-long ones
+# (0003, 0006, 0009) are covered on a virtual clock in test_engine.py.
+QUICK_OUTCOMES = {
+    "0000": b"stat:DELIVRD err:000",
+    "0001": b"stat:UNDELIV err:001",
+    "0002": b"stat:EXPIRED err:027",
+    "0004": b"stat:EXPIRED err:032",
+    "0005": b"stat:REJECTD err:013",
+    "0008": b"stat:DELIVRD err:000",
+}
+
+
+class TestTestNumbers:
+    def test_reserved_numbers_give_their_outcomes(self, client):
+        """Over a real socket: each quick test number ends in its documented receipt, 0007 in
+        none, and 0008's handset answers with an MO."""
+        ids = []
+        client.set_message_sent_handler(lambda pdu: ids.append(pdu.message_id.decode()))
+        client.bind_transceiver(system_id="smppclient1", password="password")
+        for suffix in [*QUICK_OUTCOMES, "0007"]:
+            client.send_message(
+                source_addr_ton=1, source_addr="10690001", dest_addr_ton=1, destination_addr="86139001" + suffix,
+                short_message=b"test number", registered_delivery=True, service_type="OTP",
+                validity_period="000000000002000R",  # 2 s: the absent and SIM-full numbers expire quickly
+            )  # fmt: skip
+        received = collect(client, len(QUICK_OUTCOMES) + 1, seconds=8)
+        by_number = {pdu.source_addr.decode(): pdu for pdu in received if pdu.esm_class & 0x04}
+        outcomes = {number[-4:]: pdu.short_message.split(b" text:")[0][-20:] for number, pdu in by_number.items()}
+        assert outcomes == QUICK_OUTCOMES
+        mo = [pdu for pdu in received if not pdu.esm_class & 0x04]
+        assert [(pdu.source_addr, pdu.short_message) for pdu in mo] == [(b"861390010008", b"OK")]
+        assert len(ids) == 7
