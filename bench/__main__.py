@@ -1,7 +1,9 @@
-from bench import compare, pdu_codec, store_commit
+from bench import compare, engine_memory, pdu_codec, store_commit
 
 pdu_codec.main()
 print()
 store_commit.main()
+print()
+engine_memory.main([])
 print()
 compare.main([])

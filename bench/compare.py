@@ -56,7 +56,8 @@ def start(command: list[str], folder: Path, name: str) -> tuple[subprocess.Popen
     if command[0] == "smsc.cli":
         config = folder / "smsc.toml"
         config.write_text(OUR_CONFIG)
-        command = [*command, "--smpp", "127.0.0.1:0", "--data", str(folder / "data"), "--config", str(config)]
+        # a fresh store per phase: a store left by the last phase would resend its unanswered receipts
+        command = [*command, "--smpp", "127.0.0.1:0", "--data", str(folder / f"{name}.data"), "--config", str(config)]
     else:
         command = [*command, "--port", "0"]
     log = (folder / f"{name}.log").open("w")
