@@ -145,11 +145,25 @@ class SmscProtocol(SMPPServerProtocol):
         self.onSMPPOperation()
         answered = raw_requests.answer(self, command_id, sequence, body)
         answered.addErrback(self._raw_failed, command_id, sequence)
-        answered.addCallback(self._write_if_connected)
+        answered.addCallback(self._write_raw_answer)
 
     def _raw_failed(self, failure, command_id: int, sequence: int) -> bytes:
         log.failure("{peer}: {command} failed inside the SMSC", failure, peer=self._peer(), command=raw_requests.COMMANDS[command_id])
         return raw_requests.error_response(command_id, sequence, CommandStatus.ESME_RSYSERR)
+
+    def request_fault(self):
+        """The wire fault (if any) a data request meets before the SMSC reads it."""
+        return wire_faults.request_fault(self._faults, self._rng)
+
+    def _write_raw_answer(self, octets: bytes) -> None:
+        """An answer to submit_multi or replace_sm, through the session's late and malformed faults."""
+        if self._faults.malformed_share and self._rng.random() < self._faults.malformed_share:
+            octets = wire_faults.malformed(octets)
+        delay = wire_faults.response_delay(self._faults, self._rng, accepted_submit=False)
+        if delay:
+            self.callLater(delay, self._write_if_connected, octets)
+        else:
+            self._write_if_connected(octets)
 
     def _write_if_connected(self, octets: bytes) -> None:
         if self.connected and not self._faults.silent:

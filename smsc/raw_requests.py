@@ -11,6 +11,8 @@ from pdu import multi
 from pdu.multi import BodyError, Unsuccessful
 from pdu.status import CommandStatus
 from pdu.wire import Address, SubmitSm
+from pdu import wire
+from smsc import faults as wire_faults
 from smsc.errors import SmppError
 from smsc.validation import check_submit
 
@@ -29,6 +31,11 @@ def answer(session, command_id: int, sequence: int, body: bytes):
     status = session.admission(COMMANDS[command_id])
     if status != CommandStatus.ESME_ROK:
         return error_response(command_id, sequence, status)
+    fault = session.request_fault()
+    if fault is wire_faults.GENERIC_NACK:
+        return wire.encode(wire.GENERIC_NACK, sequence, CommandStatus.ESME_RSYSERR)
+    if fault is not None:
+        return error_response(command_id, sequence, fault)
     try:
         if command_id == multi.SUBMIT_MULTI:
             response = yield _submit_multi(session, sequence, body)

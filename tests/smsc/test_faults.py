@@ -141,3 +141,34 @@ class TestConfig:
         """A share above 1 or an unknown status name is a config error saying what is expected."""
         with pytest.raises(ConfigError, match=words):
             structure({"accounts": [{"system_id": "a", "password": "b", "faults": fields}]}, "smsc.toml")
+
+
+class TestSubmitMultiAndReplace:
+    """submit_multi and replace_sm, answered from their octets, meet the same faults."""
+
+    def send_multi(self, session):
+        from pdu import multi
+        from pdu.multi import SubmitMulti
+
+        session.send_raw(multi.write_submit_multi(5, SubmitMulti(SUBMIT.source, (SUBMIT.destination,), (), SUBMIT)))
+
+    def test_generic_nack(self, clock):
+        """generic_nack_share 1: a submit_multi is answered with generic_nack."""
+        session = faulty_session(clock, generic_nack_share=1.0)
+        self.send_multi(session)
+        assert commands(session) == [("generic_nack", CommandStatus.ESME_RSYSERR)]
+
+    def test_error_share(self, clock):
+        """error_share 1: a submit_multi gets the configured error status."""
+        session = faulty_session(clock, error_share=1.0, error_status="ESME_RSYSERR")
+        self.send_multi(session)
+        assert commands(session) == [("submit_multi_resp", CommandStatus.ESME_RSYSERR)]
+
+    def test_late_answer(self, clock):
+        """response_delay holds the submit_multi_resp that long."""
+        session = faulty_session(clock, response_delay=5)
+        self.send_multi(session)
+        run_for(clock, 4.9)
+        assert [name for name, _ in commands(session) if name != "deliver_sm"] == []
+        run_for(clock, 0.2)
+        assert "submit_multi_resp" in [name for name, _ in commands(session)]
