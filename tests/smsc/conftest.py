@@ -39,6 +39,7 @@ def make_factory(clock, *accounts, sink=None, **config):
     if sink is None:
         store = SqliteStore.open(config.data, clock, sync="normal", threaded=False)
         sink = Engine(config, store, factory.outbound, clock, random.Random(7))
+        sink.faults_for = factory.faults_for  # as `smsc serve` wires them
         sink.start()
     factory.sink = sink
     return factory
@@ -76,22 +77,41 @@ password = "password"
 """
 
 
+@attrs.frozen
+class Served:
+    """A running `smsc serve`: where it takes SMPP, and its HTTP API's base URL."""
+
+    smpp: tuple[str, int]
+    api: str
+    log: str
+
+
 @pytest.fixture(scope="session")
-def smsc_address(tmp_path_factory):
-    """`smsc serve` started as a user would, on a free port; its log goes to a file."""
+def smsc_server(tmp_path_factory):
+    """`smsc serve` started as a user would, on free ports; its log goes to a file."""
     folder = tmp_path_factory.mktemp("smsc")
     config = folder / "smsc.toml"
     config.write_text(CONFIG)
     log = (folder / "smsc.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "smsc.cli", "serve", "--config", str(config), "--smpp", "127.0.0.1:0"],
+        [sys.executable, "-m", "smsc.cli", "serve", "--config", str(config), "--smpp", "127.0.0.1:0",
+         "--http", "127.0.0.1:0", "--data", str(folder / "var")],
         stdout=subprocess.PIPE,
         stderr=log,
         text=True,
-    )
-    line = process.stdout.readline()
-    match = re.search(r"on ([\d.]+):(\d+)", line)
-    assert match, f"smsc serve did not start: {line!r}; see {folder / 'smsc.log'}"
-    yield match.group(1), int(match.group(2))
+    )  # fmt: skip
+    smpp = process.stdout.readline()
+    match = re.search(r"on ([\d.]+):(\d+)", smpp)
+    assert match, f"smsc serve did not start: {smpp!r}; see {folder / 'smsc.log'}"
+    http = process.stdout.readline()
+    api = re.search(r"HTTP API on (http://[\d.]+:\d+)/api/", http)
+    assert api, f"smsc serve printed no HTTP address: {http!r}; see {folder / 'smsc.log'}"
+    yield Served((match.group(1), int(match.group(2))), api.group(1), str(folder / "smsc.log"))
     process.terminate()
     process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def smsc_address(smsc_server):
+    """Where the running `smsc serve` takes SMPP: (host, port)."""
+    return smsc_server.smpp
