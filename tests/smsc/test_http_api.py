@@ -2,6 +2,7 @@
 and a few real runs of `smsc serve` and `smsc mo` on loopback."""
 
 import json
+import pathlib
 import subprocess
 import sys
 import time
@@ -20,7 +21,7 @@ from pdu.receipts import parse_receipt
 from pdu.wire import Address, BindType, SubmitSm
 from smsc import rates
 from smsc.http.api import Api, openapi_document
-from smsc.http.router import ApiError, Route, site
+from smsc.http.router import Route, site
 from smsc.testing import WireSession, run_for
 
 from .conftest import make_factory
@@ -340,6 +341,13 @@ class TestOpenApi:
             for operation in item.values():
                 declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
                 assert declared == set(p.strip("{}") for p in path.split("/") if p.startswith("{")), path
+
+    def test_docs_have_a_section_per_route(self):
+        """docs/api.md has a heading for every documented route but the index and the document itself."""
+        text = (pathlib.Path(__file__).parents[2] / "docs" / "api.md").read_text()
+        missing = [f"{method.upper()} {path}" for path, item in openapi_document()["paths"].items() for method in item
+                   if path not in ("/api/", "/api/openapi.json") and f"{method.upper()} {path}" not in text]  # fmt: skip
+        assert missing == []
 
     def test_served_at_api_openapi_json(self, smsc):
         """GET /api/openapi.json answers the document itself."""
