@@ -1,9 +1,12 @@
-"""The `smsc` command: serve the SMSC (later: inject MO messages, run scenarios)."""
+"""The `smsc` command: serve the SMSC, and inject an MO through a running one (later: run scenarios)."""
 
 import argparse
+import json
 import logging
 import random
 import sys
+import urllib.error
+import urllib.request
 
 import attrs
 
@@ -42,17 +45,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--config", metavar="FILE", help="TOML config file; flags override it")
     serve.add_argument("--smpp", metavar="HOST:PORT", help="SMPP listen address (default 127.0.0.1:2775)")
+    serve.add_argument("--http", metavar="HOST:PORT", help="HTTP API listen address (default 127.0.0.1:8775)")
     serve.add_argument("--data", metavar="DIR", help="where the SMSC keeps its data (default ./var)")
     serve.add_argument("--tls", metavar="HOST:PORT", help="also serve SMPP over TLS here (needs --tls-cert and --tls-key)")
     serve.add_argument("--tls-cert", metavar="PEM", help="TLS certificate file (PEM)")
     serve.add_argument("--tls-key", metavar="PEM", help="TLS private key file (PEM); may be the certificate file")
     serve.add_argument("--verbose", action="store_true", help="also log smpp.twisted's own messages")
+    mo = commands.add_parser(
+        "mo",
+        help="send a mobile-originated message through a running SMSC",
+        description="Send a mobile-originated message, as a handset would, through a running `smsc serve`'s "
+        "HTTP API; it reaches the account's receiver or transceiver binds as deliver_sm. Addresses of 9 "
+        "digits or more go as international (TON 1, NPI 1), shorter ones as national (TON 2, NPI 0).",
+    )
+    mo.add_argument("--from", dest="source", metavar="NUMBER", required=True, help="the handset's number, e.g. 8613800138000")
+    mo.add_argument("--to", dest="destination", metavar="NUMBER", required=True, help="the ESME's address, e.g. 10690001")
+    mo.add_argument("--text", required=True, help="the message text")
+    mo.add_argument("--api", metavar="URL", default=f"http://{Config().http}",
+                    help=f"the running SMSC's HTTP API (default http://{Config().http})")  # fmt: skip
     return parser
 
 
 def load_config(args) -> Config:
     config = config_file.load(args.config) if args.config else Config()
-    overrides = {name: getattr(args, name) for name in ("smpp", "data") if getattr(args, name)}
+    overrides = {name: getattr(args, name) for name in ("smpp", "http", "data") if getattr(args, name)}
     if args.tls or args.tls_cert or args.tls_key:
         if not (args.tls and args.tls_cert and args.tls_key):
             raise SystemExit("smsc serve: --tls needs all of --tls HOST:PORT, --tls-cert and --tls-key")
@@ -68,6 +84,7 @@ def serve(config: Config, verbose: bool = False) -> int:
     from twisted.logger import globalLogBeginner, textFileLogObserver
 
     from smsc import outbind
+    from smsc.http.api import Api
     from smsc.server import SmscFactory
     from smsc.engine import Engine
     from smsc.sqlite_store import SqliteStore
@@ -78,6 +95,7 @@ def serve(config: Config, verbose: bool = False) -> int:
     factory = SmscFactory(config, reactor)
     store = SqliteStore.open(config.data, reactor, sync=config.store.sync)
     engine = Engine(config, store, factory.outbound, reactor, random.Random())
+    engine.faults_for = factory.faults_for  # wire faults switched at run time reach receipts too
     engine.start()
     factory.sink = engine
     reactor.addSystemEventTrigger("before", "shutdown", engine.stop)
@@ -91,6 +109,8 @@ def serve(config: Config, verbose: bool = False) -> int:
         for (name, _, _), port in zip(listeners, ports):
             address = port.getHost()
             print(f"SMSC listening for {name} on {address.host}:{address.port}", flush=True)
+        address = ports[-1].getHost()
+        print(f"HTTP API on http://{address.host}:{address.port}/api/", flush=True)
         for account in config.accounts:
             print(f"  account {account.system_id} ({', '.join(account.bind_types)})", flush=True)
         print("Ctrl-C to stop.", flush=True)
@@ -98,12 +118,13 @@ def serve(config: Config, verbose: bool = False) -> int:
     def failed(failure):
         print(f"smsc serve: cannot listen: {failure.value.subFailure.getErrorMessage()}", file=sys.stderr)
         exit_code[0] = 1
-        reactor.stop()
+        reactor.callWhenRunning(reactor.stop)  # a refused listen fails at once, before run()
 
     for target in config.outbind:
         outbind.start(reactor, factory, target)
     try:
         started = [_endpoint(reactor, address, tls).listen(factory) for _, address, tls in listeners]
+        started.append(_endpoint(reactor, config.http, None).listen(Api(engine, factory, reactor).site()))
     except (OSError, ValueError) as error:
         print(f"smsc serve: cannot read the TLS certificate or key: {error}", file=sys.stderr)
         return 1
@@ -123,9 +144,37 @@ def _endpoint(reactor, address: str, tls: Tls | None):
     return endpoints.SSL4ServerEndpoint(reactor, port, identity.options(), interface=host)
 
 
+def send_mo(api: str, source: str, destination: str, text: str) -> int:
+    """POST the MO to a running SMSC's HTTP API and say what happened."""
+    url = api.rstrip("/") + "/api/mo"
+    body = json.dumps({"from": source, "to": destination, "text": text}).encode("utf-8")
+    request = urllib.request.Request(url, body, {"content-type": "application/json"}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            answer = json.load(response)
+    except urllib.error.HTTPError as error:
+        try:
+            why = json.load(error).get("error", error.reason)
+        except ValueError:
+            why = error.reason
+        print(f"smsc mo: the SMSC at {api} refused the MO ({error.code}): {why}", file=sys.stderr)
+        return 1
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        print(f"smsc mo: cannot reach the SMSC's HTTP API at {api}: {reason}. Is `smsc serve` running "
+              f"there? (--api sets the address)", file=sys.stderr)  # fmt: skip
+        return 1
+    segments = answer["segments"]
+    print(f"MO from {answer['from']} to {answer['to']} stored for account {answer['account']} "
+          f"({segments} segment{'s' if segments != 1 else ''}); it goes out as deliver_sm to its receiving binds")  # fmt: skip
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "mo":
+        return send_mo(args.api, args.source, args.destination, args.text)
     if args.command != "serve":
         parser.print_help()
         return 0

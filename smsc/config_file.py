@@ -93,17 +93,23 @@ def _split_message(message: str) -> tuple[str, str]:
 
 def structure(data: dict, file: str, source: str = "") -> Config:
     """The Config for parsed TOML data, or a ConfigError listing every problem."""
+    return structure_part(data, Config, file, source)
+
+
+def structure_part(data, kind: type, file: str, source: str = "", path: str = ""):
+    """A value of `kind` (Config, or a part such as WireFaults) from parsed TOML or JSON, or a
+    ConfigError listing every problem with its path, which starts with `path` when given."""
     try:
-        return _CONVERTER.structure(data, Config)
+        return _CONVERTER.structure(data, kind)
     except cattrs.BaseValidationError as error:
         messages = cattrs.transform_error(error, path="$", format_exception=_describe)
     except (ValueError, TypeError) as error:
         messages = [f"{error} @ $"]
     problems = []
     for message in messages:
-        path, text = _split_message(message)
+        where, text = _split_message(message)
         key = re.match(r"(\w+) must", text) or re.match(r"unknown key (\w+)", text)
-        full_path = ".".join(filter(None, [path, key.group(1) if key else ""]))
+        full_path = ".".join(filter(None, [path, where, key.group(1) if key else ""]))
         problems.append(ConfigProblem(full_path or "(top level)", line_of(source, full_path), text))
     raise ConfigError(file, tuple(problems))
 

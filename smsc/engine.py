@@ -27,6 +27,7 @@ from smsc.handsets import HandsetState, Handsets, Meeting
 from smsc.lifecycle import DESCRIPTIONS, Event, MapError, is_final, next_state
 from smsc.network import Network, TowerState, international
 from smsc.personality import message_ids
+from smsc.rates import Rates
 from smsc.schedule import Schedule
 from smsc.stats import Stats
 from smsc.store import StoreClosed, AddEvent, AddMessage, AddOutbox, ChangeMessage, OutboxEntry, RemoveOutbox, StoredMessage, TraceEvent
@@ -99,6 +100,8 @@ class Engine:
         self.network = Network(config.network, rng)
         self.handsets = Handsets(config.network, rng)
         self.stats = Stats()
+        self.rates = Rates(clock)  # submits and final states a second, for the HTTP API
+        self.faults_for = lambda account: account.faults  # the SMPP factory's run-time faults replace it
         self._schedule = Schedule(clock, self._due)
         self._pending: dict[int, Pending] = {}
         self._by_id: dict[str, list[int]] = {}
@@ -271,6 +274,11 @@ class Engine:
     def pending_count(self) -> int:
         return len(self._pending)
 
+    @property
+    def store(self):
+        """The durable store, for readers such as the HTTP API."""
+        return self._store
+
     # -- admission and bookkeeping ----------------------------------------------------------
 
     def _admit(self, account, message: SubmitSm, now: float) -> None:
@@ -324,6 +332,7 @@ class Engine:
         for pending in accepted:
             self._index(pending)
             self.stats.count(pending.account.system_id, "submitted")
+            self.rates.count("submitted")
             events.append(AddEvent(TraceEvent(pending.number, now, "stored", "on disk; submit_sm_resp sent")))
         self._write(events)
         for pending in accepted:
@@ -528,6 +537,7 @@ class Engine:
     def _finished(self, _, pending: Pending, operations: list) -> None:
         self._forget(pending)
         self.stats.finished(pending.account.system_id, pending.state, pending.error)
+        self.rates.count(pending.state.name.lower())
         self._send_outbox(pending, operations)
 
     def _change(self, pending: Pending, due_at: float, done_at: float | None = None) -> ChangeMessage:
@@ -549,7 +559,7 @@ class Engine:
 
     def _send_outbox(self, pending: Pending | None, operations: list) -> None:
         """Hand the committed receipts or MOs among `operations` to the account's receiving binds."""
-        copies = 2 if pending and pending.account.faults.duplicate_receipts else 1  # a wire fault on demand
+        copies = 2 if pending and self.faults_for(pending.account).duplicate_receipts else 1  # a wire fault on demand
         for operation in operations:
             if isinstance(operation, AddOutbox):
                 value = self._outgoing.pop(operation.entry.id)

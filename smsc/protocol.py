@@ -299,7 +299,7 @@ class SmscProtocol(SMPPServerProtocol):
         log.info("{peer}: bound {system_id} as {bind_type}",
                       peer=self._peer(), system_id=account.system_id, bind_type=_BIND_TYPE_NAMES[command])  # fmt: skip
         self.activateEnquireLinkTimer()
-        self.faults = account.faults
+        self.faults = self.factory.faults_for(account)
         self.factory.session_bound(self)
 
     @defer.inlineCallbacks

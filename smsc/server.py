@@ -9,6 +9,7 @@ from smpp.twisted.server import SMPPServerFactory
 from pdu.fields import pdu_codec
 from smsc.auth import account_portal
 from smsc.config import Config
+from smsc.faults import WireFaults
 from smsc.outbound import Outbound
 from smsc.protocol import SmscProtocol
 
@@ -32,6 +33,24 @@ class SmscFactory(SMPPServerFactory):
         self.rng = rng or random.Random()  # wire faults draw their shares from it
         self.outbound = Outbound(clock, self.next_receiver)
         self.sink = sink
+        self.fault_overrides: dict[str, WireFaults] = {}  # system_id -> faults set at run time
+
+    def faults_for(self, account) -> WireFaults:
+        """The wire faults a session of the account starts with: set at run time, else configured."""
+        return self.fault_overrides.get(account.system_id, account.faults)
+
+    def set_faults(self, system_id: str, faults: WireFaults) -> int:
+        """Switch the account's faults for its bound sessions now and for every later bind;
+        returns how many sessions changed."""
+        self.fault_overrides[system_id] = faults
+        sessions = list(self.getBoundConnections(system_id) or ())
+        for session in sessions:
+            session.faults = faults
+        return len(sessions)
+
+    def sessions(self) -> list[SmscProtocol]:
+        """Every bound session, by account."""
+        return [session for system_id in sorted(self.bound_connections) for session in self.bound_connections[system_id]]
 
     def buildProtocol(self, addr):
         protocol = SmscProtocol(self.clock, self.rng)

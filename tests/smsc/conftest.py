@@ -39,6 +39,7 @@ def make_factory(clock, *accounts, sink=None, **config):
     if sink is None:
         store = SqliteStore.open(config.data, clock, sync="normal", threaded=False)
         sink = Engine(config, store, factory.outbound, clock, random.Random(7))
+        sink.faults_for = factory.faults_for  # as `smsc serve` wires them
         sink.start()
     factory.sink = sink
     return factory
@@ -76,29 +77,48 @@ password = "password"
 """
 
 
+@attrs.frozen
+class Served:
+    """A running `smsc serve`: where it takes SMPP, and its HTTP API's base URL."""
+
+    smpp: tuple[str, int]
+    api: str
+    log: str
+
+
 def start_smsc(folder, *arguments: str):
-    """`smsc serve` started as a user would, on a free port, keeping its data and log in
-    folder. Returns the process and the SMPP (host, port) it listens on."""
+    """`smsc serve` started as a user would, on free ports, keeping its data and log in
+    folder. Returns the process and where it serves."""
     log = (folder / "smsc.log").open("a")
     process = subprocess.Popen(
-        [sys.executable, "-m", "smsc.cli", "serve", "--smpp", "127.0.0.1:0", "--data", str(folder / "data"), *arguments],
+        [sys.executable, "-m", "smsc.cli", "serve", "--smpp", "127.0.0.1:0", "--http", "127.0.0.1:0",
+         "--data", str(folder / "data"), *arguments],
         stdout=subprocess.PIPE,
         stderr=log,
         text=True,
-    )
-    line = process.stdout.readline()
-    match = re.search(r"on ([\d.]+):(\d+)", line)
-    assert match, f"smsc serve did not start: {line!r}; see {folder / 'smsc.log'}"
-    return process, (match.group(1), int(match.group(2)))
+    )  # fmt: skip
+    smpp = process.stdout.readline()
+    match = re.search(r"on ([\d.]+):(\d+)", smpp)
+    assert match, f"smsc serve did not start: {smpp!r}; see {folder / 'smsc.log'}"
+    http = process.stdout.readline()
+    api = re.search(r"HTTP API on (http://[\d.]+:\d+)/api/", http)
+    assert api, f"smsc serve printed no HTTP address: {http!r}; see {folder / 'smsc.log'}"
+    return process, Served((match.group(1), int(match.group(2))), api.group(1), str(folder / "smsc.log"))
 
 
 @pytest.fixture(scope="session")
-def smsc_address(tmp_path_factory):
+def smsc_server(tmp_path_factory):
     """`smsc serve` with a config file, shared by the loopback tests."""
     folder = tmp_path_factory.mktemp("smsc")
     config = folder / "smsc.toml"
     config.write_text(CONFIG)
-    process, address = start_smsc(folder, "--config", str(config))
-    yield address
+    process, served = start_smsc(folder, "--config", str(config))
+    yield served
     process.terminate()
     process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def smsc_address(smsc_server):
+    """Where the running `smsc serve` takes SMPP: (host, port)."""
+    return smsc_server.smpp

@@ -89,14 +89,14 @@ async def receipts_after_restart(address, expected: set[str], timeout: float) ->
 
 def test_kill_9_under_load_loses_nothing(tmp_path):
     """Every acknowledged message ends with exactly one receipt and one handset delivery."""
-    process, address = start_smsc(tmp_path)
-    acknowledged = asyncio.run(load_until_killed(address, process))
+    process, served = start_smsc(tmp_path)
+    acknowledged = asyncio.run(load_until_killed(served.smpp, process))
     process.wait(timeout=5)
     assert process.returncode == -signal.SIGKILL and len(acknowledged) > 100
 
-    process, address = start_smsc(tmp_path)
+    process, served = start_smsc(tmp_path)
     try:
-        seen = asyncio.run(receipts_after_restart(address, acknowledged, timeout=20))
+        seen = asyncio.run(receipts_after_restart(served.smpp, acknowledged, timeout=20))
         missing = acknowledged - set(seen)
         assert not missing, f"{len(missing)} acknowledged messages never receipted, e.g. {sorted(missing)[:5]}"
         assert max(seen.values()) == 1, "a receipt went out twice"

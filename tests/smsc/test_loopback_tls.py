@@ -46,7 +46,7 @@ def tls_server(tmp_path_factory):
     log = (folder / "smsc.log").open("w")
     command = [
         sys.executable, "-m", "smsc.cli", "serve", "--smpp", "127.0.0.1:0",
-        "--tls", "127.0.0.1:0", "--tls-cert", str(cert_path), "--tls-key", str(key_path),
+        "--tls", "127.0.0.1:0", "--tls-cert", str(cert_path), "--tls-key", str(key_path), "--http", "127.0.0.1:0",
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
     lines = [process.stdout.readline(), process.stdout.readline()]

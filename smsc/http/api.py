@@ -1,0 +1,236 @@
+"""The HTTP API's endpoints: health, statistics, messages with their traces, and the controls a
+trainer or QA engineer uses at run time (an MO, a tower down or slowed, wire faults).
+
+They read snapshots of the engine, the network and the store and change the core only through
+its public calls (`Engine.set_tower`, `Engine.inject_mo`, `SmscFactory.set_faults`). The
+routes below are the whole API; smsc/openapi.json describes each, and a test holds the two
+together.
+"""
+
+import importlib.resources
+import json
+
+from twisted.internet import defer
+
+from pdu.fields import Address
+from pdu.status import MessageState
+from smsc import config_file
+from smsc.faults import WireFaults
+from smsc.http import shapes
+from smsc.http.router import ApiError, Call, Route, site
+
+MAX_PAGE = 500
+DEFAULT_PAGE = 50
+INTERNATIONAL_DIGITS = 9  # an MO address this long or longer is international (TON 1, NPI 1)
+
+
+class Api:
+    def __init__(self, engine, factory, clock):
+        """engine: smsc.engine.Engine; factory: smsc.server.SmscFactory."""
+        self._engine = engine
+        self._factory = factory
+        self._clock = clock
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("GET", "/api/", self.index),
+            Route("GET", "/api/openapi.json", self.openapi),
+            Route("GET", "/api/health", self.health),
+            Route("GET", "/api/stats", self.stats),
+            Route("GET", "/api/messages", self.messages),
+            Route("GET", "/api/messages/{id}", self.message),
+            Route("POST", "/api/mo", self.mo),
+            Route("POST", "/api/towers/{id}", self.tower),
+            Route("GET", "/api/faults", self.faults),
+            Route("POST", "/api/faults", self.set_faults),
+        ]
+
+    def site(self):
+        return site(self.routes(), self._clock)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def index(self, call: Call):
+        return 200, {"endpoints": [f"{route.method} {route.template}" for route in self.routes()], "openapi": "/api/openapi.json"}
+
+    def openapi(self, call: Call):
+        return 200, openapi_document()
+
+    def health(self, call: Call):
+        return 200, {"status": "ok", "at": shapes.iso(self._clock.seconds()), "pending": self._engine.pending_count()}
+
+    def stats(self, call: Call):
+        now = self._clock.seconds()
+        counters = self._engine.stats.snapshot()
+        accounts = {
+            account.system_id: {
+                "counters": counters.get(account.system_id, {}),
+                "waiting_for_bind": self._factory.outbound.waiting(account.system_id),  # for a receiving bind
+                "sessions": len(self._factory.getBoundConnections(account.system_id) or ()),
+            }
+            for account in self._factory.smsc_config.accounts
+        }
+        return 200, {
+            "at": shapes.iso(now),
+            "pending": self._engine.pending_count(),
+            "rates": self._engine.rates.snapshot(),
+            "accounts": accounts,
+            "carriers": [shapes.carrier(carrier, now) for carrier in self._engine.network.carriers],
+            "towers": [tower.snapshot(now) for tower in self._engine.network.towers.values()],
+        }
+
+    @defer.inlineCallbacks
+    def message(self, call: Call):
+        """Every message the ESME was given this message_id for (several for a submit_multi)."""
+        store = self._engine.store
+        newest = yield store.message(call.path["id"])
+        if newest is None:
+            raise ApiError(404, f"no message with message_id {call.path['id']!r} (finished messages are kept for the retention period)")
+        # A submit_multi stores its messages under consecutive numbers with one id and one time.
+        found = [newest]
+        while found[-1].number > 1:
+            earlier = yield store.message(found[-1].number - 1)
+            if earlier is None or (earlier.message_id, earlier.account, earlier.submitted_at) != (
+                    newest.message_id, newest.account, newest.submitted_at):  # fmt: skip
+                break
+            found.append(earlier)
+        messages = []
+        for stored in reversed(found):
+            events = yield store.events(stored.number)
+            messages.append(shapes.traced(stored, events))
+        return 200, {"message_id": newest.message_id, "messages": messages}
+
+    @defer.inlineCallbacks
+    def messages(self, call: Call):
+        query = dict(call.query)
+        unknown = sorted(set(query) - {"dest", "account", "state", "before", "limit"})
+        if unknown:
+            raise ApiError(400, f"unknown parameter {', '.join(unknown)}; this endpoint takes dest, account, state, before and limit")
+        dest = query.get("dest") or None
+        if dest is not None and not dest.lstrip("+").isdigit():
+            raise ApiError(400, f"dest must be a number in digits, got {dest!r}")
+        state = query.get("state") or None
+        if state is not None:
+            if state.upper() not in MessageState.__members__:
+                raise ApiError(400, f"state must be one of {', '.join(MessageState.__members__)}, got {state!r}")
+            state = int(MessageState[state.upper()])
+        before = _whole(query, "before", None, 1, None)
+        limit = _whole(query, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+        found = yield self._engine.store.find(destination=dest, account=query.get("account") or None,
+                                              state=state, before=before, limit=limit)  # fmt: skip
+        more = len(found) == limit
+        return 200, {"messages": [shapes.message(stored) for stored in found], "next": found[-1].number if more else None}
+
+    def faults(self, call: Call):
+        accounts = {account.system_id: shapes.faults(self._factory.faults_for(account)) for account in self._factory.smsc_config.accounts}
+        return 200, {"accounts": accounts, "sessions": [_session(session) for session in self._factory.sessions()]}
+
+    # -- controls -----------------------------------------------------------------------------
+
+    def mo(self, call: Call):
+        body = call.json()
+        _only(body, {"from", "to", "text"}, required={"from", "to", "text"})
+        source, destination = _address(body, "from"), _address(body, "to")
+        text = body["text"]
+        if not isinstance(text, str) or not text:
+            raise ApiError(400, f"text must be a non-empty string, got {json.dumps(text)}")
+        injected = self._engine.inject_mo(source, destination, text)
+
+        def answered(answer):
+            return 202, {"from": source.digits, "to": destination.digits, **answer}
+
+        def refused(failure):
+            failure.trap(ValueError)
+            raise ApiError(409, f"the MO cannot be taken: {failure.getErrorMessage()}")
+
+        return injected.addCallbacks(answered, refused)
+
+    def tower(self, call: Call):
+        tower_id = call.path["id"]
+        if tower_id not in self._engine.network.towers:
+            raise ApiError(404, f"no tower {tower_id!r}; towers are {', '.join(self._engine.network.towers)}")
+        body = call.json()
+        _only(body, {"up", "capacity"})
+        if not body:
+            raise ApiError(400, 'give "up" (true or false), "capacity" (messages a second) or both')
+        up, capacity = body.get("up"), body.get("capacity")
+        if "up" in body and not isinstance(up, bool):
+            raise ApiError(400, f"up must be true or false, got {json.dumps(up)}")
+        if "capacity" in body and (isinstance(capacity, bool) or not isinstance(capacity, (int, float)) or capacity <= 0):
+            raise ApiError(400, f"capacity must be a number of messages a second greater than 0, got {json.dumps(capacity)}")
+        return 200, self._engine.set_tower(tower_id, up=up, capacity=None if capacity is None else float(capacity))
+
+    def set_faults(self, call: Call):
+        body = call.json()
+        _only(body, {"account", "session", "faults"}, required={"faults"})
+        if ("account" in body) == ("session" in body):
+            raise ApiError(400, 'name either "account" (a system_id) or "session" (HOST:PORT, as GET /api/faults lists them)')
+        if not isinstance(body["faults"], dict):
+            raise ApiError(400, f"faults must be an object of wire fault settings, got {json.dumps(body['faults'])}")
+        try:
+            faults = config_file.structure_part(body["faults"], WireFaults, "request body", path="faults")
+        except config_file.ConfigError as error:
+            problems = [{"path": problem.path, "message": problem.message} for problem in error.problems]
+            message = "; ".join(f"{problem['path']}: {problem['message']}" for problem in problems)
+            raise ApiError(400, f"invalid faults: {message}", problems) from None
+        if "account" in body:
+            system_id = body["account"]
+            if not isinstance(system_id, str) or self._factory.smsc_config.account(system_id) is None:
+                names = ", ".join(account.system_id for account in self._factory.smsc_config.accounts)
+                raise ApiError(404, f"no account {system_id!r}; accounts are {names}")
+            changed = self._factory.set_faults(system_id, faults)
+            return 200, {"account": system_id, "faults": shapes.faults(faults), "sessions_changed": changed}
+        sessions = {_peer(session): session for session in self._factory.sessions()}
+        session = sessions.get(body["session"])
+        if session is None:
+            raise ApiError(404, f"no bound session {body['session']!r}; bound sessions are {', '.join(sessions) or 'none'}")
+        session.faults = faults
+        return 200, _session(session)
+
+
+def openapi_document() -> dict:
+    return json.loads(importlib.resources.files("smsc").joinpath("openapi.json").read_text(encoding="utf-8"))
+
+
+def _only(body: dict, allowed: set, required: frozenset | set = frozenset()) -> None:
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise ApiError(400, f"unknown field {', '.join(unknown)}; this endpoint takes {', '.join(sorted(allowed))}")
+    missing = sorted(required - set(body))
+    if missing:
+        raise ApiError(400, f"missing field {', '.join(missing)}")
+
+
+def _address(body: dict, field: str) -> Address:
+    """A digit string as an SMPP address: international when it is long enough to be a full
+    number, else national (short codes, service numbers)."""
+    digits = body[field]
+    if not isinstance(digits, str) or not digits.isdigit() or not 1 <= len(digits) <= 20:
+        raise ApiError(400, f"{field} must be a string of 1 to 20 digits such as \"8613800138000\", got {json.dumps(digits)}")
+    if len(digits) >= INTERNATIONAL_DIGITS:
+        return Address(1, 1, digits)
+    return Address(2, 0, digits)
+
+
+def _whole(query: dict, name: str, default, low: int, high: int | None):
+    value = query.get(name)
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < low or (high is not None and int(value) > high):
+        expected = f"a whole number from {low} to {high}" if high else f"a whole number of at least {low}"
+        raise ApiError(400, f"{name} must be {expected}, got {value!r}")
+    return int(value)
+
+
+def _peer(session) -> str:
+    peer = session.transport.getPeer()
+    return f"{peer.host}:{peer.port}"
+
+
+def _session(session) -> dict:
+    return {
+        "session": _peer(session),
+        "account": session.system_id,
+        "bind": session.bind_type.name.removeprefix("bind_"),
+        "faults": shapes.faults(session.faults),
+    }
