@@ -83,9 +83,13 @@ class SmscProtocol(SMPPServerProtocol):
     @faults.setter
     def faults(self, value: wire_faults.WireFaults) -> None:
         """Switch wire faults on or off for this session, now."""
-        self._faults = value
-        if value.stop_reading and self.transport is not None:
+        was_stopped, self._faults = self._faults.stop_reading, value
+        if self.transport is None:
+            return
+        if value.stop_reading:
             self.transport.pauseProducing()
+        elif was_stopped:
+            self.transport.resumeProducing()  # a healed half-open link reads again
 
     # -- state ------------------------------------------------------------------------------
 

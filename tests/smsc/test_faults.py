@@ -99,6 +99,12 @@ class TestLink:
         session = faulty_session(clock, stop_reading=True)
         assert session.transport.producerState == "paused"
 
+    def test_healed_link_reads_again(self, clock):
+        """Switching stop_reading off at run time makes the session read again."""
+        session = faulty_session(clock, stop_reading=True)
+        session.protocol.faults = WireFaults()
+        assert session.transport.producerState == "producing"
+
     def test_switched_on_at_run_time(self, clock, session):
         """A fault can be switched on for one session while it runs."""
         session.bind()
