@@ -65,10 +65,6 @@ class Pending:
     generation: int = 0  # bumped whenever a new step is scheduled; older steps are stale
 
     @property
-    def number_on_network(self) -> str:
-        return international(self.destination.digits)
-
-    @property
     def replace_key(self) -> tuple:
         return (self.account.system_id, self.source.digits, self.destination.digits, self.service_type)
 
@@ -174,7 +170,9 @@ class Engine:
         if len(messages) == 1 and messages[0].replace_if_present_flag:
             found = self._by_replace_key.get(self._key(account, messages[0]))
             if found is not None:
-                return self._replace_pending(self._pending[found], messages[0], "replaced by a submit_sm (replace_if_present_flag)")
+                again = attrs.evolve(messages[0], replace_if_present_flag=0)
+                return self._replace_pending(self._pending[found], messages[0], "replaced by a submit_sm (replace_if_present_flag)",
+                                             instead=lambda: self.submit_multi(account, [again], octets))  # fmt: skip
         first = self._last_number + 1
         self._last_number += len(messages)
         ids = message_ids(self._personality(account), first, self._rng)
@@ -206,19 +204,21 @@ class Engine:
         final_date = times.absolute(times.utc(stored.done_at)) if stored.done_at else ""
         return QuerySmResp(stored.message_id, stored.state, final_date, min(stored.error, 255))
 
-    def cancel(self, account, request: CancelSm) -> None:
-        """cancel_sm by id, or every pending message from source to destination."""
+    def cancel(self, account, request: CancelSm) -> defer.Deferred:
+        """cancel_sm by id, or every pending message from source to destination; fires once
+        the DELETED states are on disk, so a crash cannot deliver what was cancelled."""
         if request.message_id:
             found = self._found(account, request.message_id, request.source)
         else:
             found = [pending for pending in self._pending.values() if pending.account.system_id == account.system_id
                      and pending.source.digits == request.source.digits
                      and pending.destination.digits == request.destination.digits
-                     and (not request.service_type or pending.service_type == request.service_type)]  # fmt: skip
+                     and (not request.service_type or pending.service_type == request.service_type)
+                     and not is_final(pending.state)]  # fmt: skip
         if not found:
             raise SmppError(CommandStatus.ESME_RCANCELFAIL, f"no pending message {request.message_id!r}")
-        for pending in found:
-            self._finish(pending, Event.CANCEL, pending.error, "cancelled by cancel_sm")
+        finished = [self._finish(pending, Event.CANCEL, pending.error, "cancelled by cancel_sm") for pending in found]
+        return defer.gatherResults(finished, consumeErrors=True).addCallback(lambda _: None)
 
     def replace(self, account, request) -> defer.Deferred:
         """replace_sm: new text, times or receipt request for a message still pending."""
@@ -282,7 +282,7 @@ class Engine:
     # -- admission and bookkeeping ----------------------------------------------------------
 
     def _admit(self, account, message: SubmitSm, now: float) -> None:
-        number = international(message.destination.digits)
+        number = self._on_network(message.destination.digits)
         carrier = self.network.carrier_for(number)
         if carrier is None:
             raise SmppError(CommandStatus.ESME_RINVDSTADR, f"no carrier serves {message.destination.digits}")
@@ -290,6 +290,9 @@ class Engine:
         if tower.full(now):
             self.stats.count(account.system_id, "throttled")
             raise SmppError(account.throttle_answer.status, f"tower {tower.id} has {tower.config.queue_limit} queued")
+
+    def _on_network(self, digits: str) -> str:
+        return international(digits, self._config.network.national_prefix)
 
     def _pending_for(self, account, message, number, message_id, receipt_id, now) -> Pending:
         moment = times.utc(now)
@@ -366,10 +369,10 @@ class Engine:
 
     def _found(self, account, message_id: str, source: Address) -> list[Pending]:
         pendings = [self._pending[number] for number in self._by_id.get(message_id, [])]
-        return [p for p in pendings if self._belongs(p.account.system_id, p.source, account, source)]
+        return [p for p in pendings if self._belongs(p.account.system_id, p.source, account, source) and not is_final(p.state)]
 
     def _personality(self, account, pending: Pending | None = None):
-        carrier = self.network.carrier_for(pending.number_on_network) if pending else None
+        carrier = self.network.carrier_for(self._on_network(pending.destination.digits)) if pending else None
         name = (carrier and carrier.config.personality) or account.personality
         return self._config.personality(name)
 
@@ -420,7 +423,7 @@ class Engine:
         now = self._clock.seconds()
         if now >= pending.expires_at:
             return self._expire(pending)
-        number = pending.number_on_network
+        number = self._on_network(pending.destination.digits)
         events = []
         if pending.state is MessageState.ACCEPTED:
             pending.state = next_state(pending.state, Event.ROUTE)
@@ -442,7 +445,7 @@ class Engine:
         tower.held.append((pending.number, pending.generation))
         self._schedule.at(pending.expires_at, (EXPIRE, pending.number, pending.generation))
         events.append(TraceEvent(pending.number, self._clock.seconds(), "held", f"tower {tower.id} is down"))
-        self._write([self._change(pending, pending.expires_at), *map(AddEvent, events)])
+        self._write([self._change(pending, self._clock.seconds()), *map(AddEvent, events)])  # a restart retries it
 
     def _on_air(self, pending: Pending) -> None:
         now = self._clock.seconds()
@@ -454,7 +457,7 @@ class Engine:
         if pending.first_attempt_at is None:
             pending.first_attempt_at = now
         tower.sent += 1
-        number = pending.number_on_network
+        number = self._on_network(pending.destination.digits)
         meeting = self.handsets.meet(number, now, pending.first_attempt_at)
         events = [
             queued,
@@ -518,7 +521,10 @@ class Engine:
         self._finish(pending, Event.EXPIRE, pending.error, "validity period ended")
 
     def _finish(self, pending, event: Event, error: int, why: str = "", events=(), receipt_lost: bool = False):
+        """Move to a final state, on disk with its receipt before anything is sent. Fires
+        once committed; a failed commit puts the message back to be tried again."""
         now = self._clock.seconds()
+        before = pending.state, pending.error
         pending.state = next_state(pending.state, event)
         pending.error = error
         pending.generation += 1  # whatever was still scheduled is stale now
@@ -531,8 +537,23 @@ class Engine:
             if self._personality(pending.account, pending).receipts_per_segment or pending.last_part:
                 operations += self._receipt(pending, now)
         written = self._commit(operations)
-        written.addCallback(self._finished, pending, operations)
-        written.addErrback(lambda failure: self.log.failure("message {number} final state not stored", failure, number=pending.number))
+        written.addCallbacks(self._finished, self._not_finished, callbackArgs=(pending, operations), errbackArgs=(pending, before, operations))
+        return written
+
+    def _not_finished(self, failure, pending: Pending, before: tuple, operations: list):
+        """The final state did not reach the disk: as far as anyone knows the message is
+        still pending, so it is tried again later (or expires)."""
+        self.log.failure("message {number}: final state not stored; it stays pending", failure, number=pending.number)
+        pending.state, pending.error = before
+        for operation in operations:
+            if isinstance(operation, AddOutbox):
+                self._outgoing.pop(operation.entry.id, None)
+        retry_at = self._clock.seconds() + self._config.network.retries[0]
+        if retry_at < pending.expires_at:
+            self._next(pending, retry_at, ATTEMPT)
+        else:
+            self._next(pending, pending.expires_at, EXPIRE)
+        return failure
 
     def _finished(self, _, pending: Pending, operations: list) -> None:
         self._forget(pending)
@@ -578,9 +599,15 @@ class Engine:
     # -- replacing ----------------------------------------------------------------------------
 
     @defer.inlineCallbacks
-    def _replace_pending(self, pending: Pending, change, why: str):
-        """New text, times or receipt request for a pending message, on disk first."""
+    def _replace_pending(self, pending: Pending, change, why: str, instead=None):
+        """New text, times or receipt request for a pending message, on disk first. If the
+        message reaches a final state meanwhile, `instead()` runs (a replace_if_present
+        submit becomes a new message) or replace_sm fails."""
         stored = yield self._store.message(pending.number)
+        if is_final(pending.state) or stored is None:
+            if instead is not None:
+                return (yield instead())
+            raise SmppError(CommandStatus.ESME_RREPLACEFAIL, f"message {pending.message_id!r} is no longer pending")
         receipt_id, message = unpack_body(stored.body)
         message = attrs.evolve(
             message,
@@ -589,14 +616,20 @@ class Engine:
             validity_period=change.validity_period or message.validity_period,
             registered_delivery=change.registered_delivery,
         )
-        replaced = self._pending_for(pending.account, message, pending.number, pending.message_id, receipt_id, self._clock.seconds())
-        pending.registered_delivery, pending.preview, pending.last_part = replaced.registered_delivery, replaced.preview, replaced.last_part
-        pending.not_before, pending.expires_at = replaced.not_before, replaced.expires_at
         now = self._clock.seconds()
-        change_op = ChangeMessage(pending.number, int(pending.state), pending.attempts, pending.not_before, None, pending.error, pack_body(receipt_id, message))
+        moment = times.utc(now)
+        # Empty fields keep what the message had: a relative time is not measured again from now.
+        if change.schedule_delivery_time:
+            pending.not_before = times.resolve(change.schedule_delivery_time, moment).timestamp()
+        if change.validity_period:
+            pending.expires_at = times.resolve(change.validity_period, moment).timestamp()
+        pending.registered_delivery = change.registered_delivery
+        pending.preview, pending.last_part = receipting.preview(message), receipting.is_last_part(message)
+        due_at = max(now, pending.not_before)
+        change_op = ChangeMessage(pending.number, int(pending.state), pending.attempts, due_at, None, pending.error,
+                                  pack_body(receipt_id, message), pending.expires_at)  # fmt: skip
+        self._next(pending, due_at, ATTEMPT)  # before the write: whatever was planned is stale
         yield self._commit([change_op, AddEvent(TraceEvent(pending.number, now, "replaced", why))])
-        if not is_final(pending.state):
-            self._next(pending, max(now, pending.not_before), ATTEMPT)
         return pending.message_id
 
 

@@ -385,8 +385,9 @@ class SmscProtocol(SMPPServerProtocol):
     def _query_sm(self, reqPDU):
         return self.factory.sink.query(self.account, stored.QuerySm.from_pdu(reqPDU))
 
+    @defer.inlineCallbacks
     def _cancel_sm(self, reqPDU):
-        self.factory.sink.cancel(self.account, stored.CancelSm.from_pdu(reqPDU))
+        yield self.factory.sink.cancel(self.account, stored.CancelSm.from_pdu(reqPDU))
         return wire.Bodyless("cancel_sm_resp")
 
     def deliver(self, value):

@@ -109,8 +109,8 @@ _STATEMENTS = {
     ),
     ChangeMessage: (
         "UPDATE messages SET state = ?, attempts = ?, due_at = ?, done_at = ?, error = ?,"
-        " body = coalesce(?, body) WHERE number = ?",
-        lambda op: (op.state, op.attempts, op.due_at, op.done_at, op.error, op.body, op.number),
+        " body = coalesce(?, body), expires_at = coalesce(?, expires_at) WHERE number = ?",
+        lambda op: (op.state, op.attempts, op.due_at, op.done_at, op.error, op.body, op.expires_at, op.number),
     ),
     AddEvent: (
         "INSERT INTO events (number, at, hop, detail) VALUES (?, ?, ?, ?)",

@@ -70,8 +70,8 @@ class AddMessage:
 
 @attrs.frozen
 class ChangeMessage:
-    """The mutable part of a message after an attempt or a state change; body None keeps it.
-    Changing a message the store does not hold fails the whole write."""
+    """The mutable part of a message after an attempt or a state change; body and expires_at
+    None keep them. Changing a message the store does not hold fails the whole write."""
 
     number: int
     state: int
@@ -80,6 +80,7 @@ class ChangeMessage:
     done_at: float | None
     error: int
     body: bytes | None = None
+    expires_at: float | None = None  # replace_sm may give a new validity
 
 
 @attrs.frozen

@@ -1,0 +1,167 @@
+"""The engine when the store is slow, fails or dies mid-way, and when requests race each
+other: what an independent review found, kept as regression tests.
+
+SlowStore wraps the real SqliteStore (a real file) and adds what its threads do in
+production: commits and reads that land a few milliseconds later on the clock, a write that
+fails, or writes that never land because the process is killed.
+"""
+
+import attrs
+from twisted.internet import defer
+
+from pdu import stored
+from pdu.multi import ReplaceSm
+from pdu.receipts import parse_receipt
+from pdu.status import CommandStatus, MessageState
+from pdu.wire import Address, Bind, BindType, SubmitSm
+from smsc.network_config import Network, Tower
+from smsc.testing import WireSession, run_for
+
+from .conftest import make_factory
+from .test_engine import SOURCE, congested, receipts, submit, to
+
+
+class SlowStore:
+    def __init__(self, store, clock, write_delay=0.0, read_delay=0.0):
+        self._store, self._clock = store, clock
+        self.write_delay, self.read_delay = write_delay, read_delay
+        self.killed = False  # writes never commit: the process dies first
+        self.fail_when = None  # operations -> bool: that write fails
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    def _later(self, deferred, delay):
+        if not delay:
+            return deferred
+        later = defer.Deferred()
+        deferred.addBoth(lambda result: self._clock.callLater(delay, later.callback, result) and None)
+        return later
+
+    def write(self, operations):
+        if self.fail_when is not None and self.fail_when(operations):
+            self.fail_when = None
+            return defer.fail(OSError("disk I/O error"))
+        if self.killed:
+            return defer.Deferred()
+        return self._later(self._store.write(operations), self.write_delay)
+
+    def message(self, *args, **kwargs):
+        return self._later(self._store.message(*args, **kwargs), self.read_delay)
+
+
+def slow(factory, clock, **settings) -> SlowStore:
+    factory.sink._store = SlowStore(factory.sink._store, clock, **settings)
+    return factory.sink._store
+
+
+def bound(clock, **config):
+    factory = make_factory(clock, **config)
+    session = WireSession(factory, answer_deliveries=True)
+    session.bind()
+    return factory, session
+
+
+def restarted(clock, factory, **config):
+    factory.sink.stop()
+    again = make_factory(clock, data=factory.smsc_config.data, **config)
+    session = WireSession(again, port=40001, answer_deliveries=True)
+    session.send(Bind(BindType.TRANSCEIVER, "smppclient1", "password"))
+    return again, session
+
+
+def outcomes(session):
+    return [(receipt.state, receipt.error) for receipt in receipts(session)]
+
+
+def cancel(session, message_id) -> list[int]:
+    session.send(stored.CancelSm(message_id, SOURCE))
+    return [header.command_status for header, _ in session.received() if header.command_name == "cancel_sm_resp"]
+
+
+def one_tower(name="T1", prefix="86"):
+    return Network(carriers=(attrs.evolve(Network().carriers[0], prefixes=(prefix,), towers=(Tower(name),)),))
+
+
+class TestRestarts:
+    def test_message_held_by_an_outage_is_retried_after_a_restart(self, clock):
+        """Towers come back up with a restart; a message an outage held goes out then, not
+        at the end of its validity."""
+        factory, session = congested(clock)
+        factory.sink.set_tower("T1", up=False)
+        submit(session, to("0000", validity_period="000001000000000R"))
+        run_for(clock, 1)
+        _, session = restarted(clock, factory, network=one_tower())
+        run_for(clock, 60)
+        assert outcomes(session) == [(MessageState.DELIVERED, 0)]
+
+    def test_cancel_is_answered_only_once_on_disk(self, clock):
+        """If the SMSC dies before the cancel is on disk, the ESME has no ESME_ROK for it."""
+        factory, session = bound(clock)
+        message_id = submit(session, to("0000", schedule_delivery_time="000000001000000R"))
+        slow(factory, clock).killed = True
+        assert cancel(session, message_id) == []
+
+    def test_replaced_validity_survives_a_restart(self, clock):
+        """replace_sm's new validity is on disk: after a restart the old one does not apply."""
+        factory, session = bound(clock)
+        message_id = submit(session, to("0002", validity_period="000000001000000R"))
+        replace = ReplaceSm(message_id, SOURCE, validity_period="000001000000000R", registered_delivery=1, short_message=b"x")
+        factory.sink.replace(factory.smsc_config.accounts[0], replace)
+        run_for(clock, 1)
+        _, session = restarted(clock, factory)
+        run_for(clock, 3600)
+        assert outcomes(session) == []
+
+
+class TestRaces:
+    def test_cancel_while_the_final_state_is_committed(self, clock):
+        """A cancel_sm for a message whose DELIVERED is being written is ESME_RCANCELFAIL."""
+        factory, session = bound(clock)
+        slow(factory, clock, write_delay=0.005)
+        session.send(to("0000"))
+        run_for(clock, 0.006)
+        (message_id,) = [value.message_id for header, value in session.received() if header.command_name == "submit_sm_resp"]
+        run_for(clock, 0.001)
+        assert cancel(session, message_id) == [CommandStatus.ESME_RCANCELFAIL]
+
+    def test_replace_if_present_racing_the_delivery_becomes_a_new_message(self, clock):
+        """If the message to replace is delivered while the replace reads it, the new text
+        goes as a message of its own rather than being lost."""
+        factory, session = bound(clock)
+        slow(factory, clock, read_delay=0.002)
+        first = submit(session, to("0000", b"old text"))
+        session.send(to("0000", b"new text", replace_if_present_flag=1))
+        run_for(clock, 1)
+        pdus = session.received()
+        answers = [value.message_id for header, value in pdus if header.command_name == "submit_sm_resp"]
+        texts = sorted(parse_receipt(value.short_message.decode()).text for header, value in pdus if header.command_name == "deliver_sm")
+        assert answers != [first] and texts == ["new text", "old text"]
+
+    def test_failed_final_write_leaves_the_message_pending(self, clock):
+        """A final state the disk refused is not reported: the message is tried again and
+        ends with its receipt."""
+        factory, session = bound(clock)
+        slow(factory, clock).fail_when = lambda operations: any(getattr(op, "done_at", None) for op in operations)
+        submit(session, to("0000"))
+        run_for(clock, 120)
+        assert outcomes(session) == [(MessageState.DELIVERED, 0)] and factory.sink.pending_count() == 0
+
+
+class TestReplaceTimes:
+    def test_replace_keeps_a_relative_schedule(self, clock):
+        """replace_sm with no schedule keeps the original moment; it is not measured again
+        from the replace."""
+        factory, session = bound(clock)
+        message_id = submit(session, to("0000", schedule_delivery_time="000000001000000R"))
+        run_for(clock, 540)
+        factory.sink.replace(factory.smsc_config.accounts[0], ReplaceSm(message_id, SOURCE, registered_delivery=1, short_message=b"new"))
+        run_for(clock, 70)
+        assert outcomes(session) == [(MessageState.DELIVERED, 0)]
+
+
+def test_national_prefix_is_honoured(clock):
+    """An eleven-digit national number gets the configured country code, not always 86."""
+    factory, session = bound(clock, network=attrs.evolve(one_tower("UK", "44"), national_prefix="44"))
+    session.send(SubmitSm(SOURCE, Address(1, 1, "13800130000"), b"hi", registered_delivery=1))
+    assert [header.command_status for header, _ in session.received()] == [0]
