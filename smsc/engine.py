@@ -18,7 +18,7 @@ from twisted.logger import Logger
 from pdu import times, wire
 from pdu.fields import Address
 from pdu.receipts import Receipt
-from pdu.status import CommandStatus, MessageState
+from pdu.status import CommandStatus, MessageState, describe_status
 from pdu.stored import CancelSm, QuerySm, QuerySmResp
 from pdu.wire import SubmitSm
 from smsc import mo, outbox_codec, receipting
@@ -133,7 +133,7 @@ class Engine:
             self._index(pending)
             self._next(pending, max(now, stored.due_at), ATTEMPT)
         for entry in recovered.outbox:
-            self._outbound.send(entry.account, outbox_codec.unpack(entry.pdu), self._receipt_sent(entry.id, None))
+            self._outbound.send(entry.account, outbox_codec.unpack(entry.pdu), *self._receipt_answers(entry.id, None))
         self._retention = task.LoopingCall(self._purge)
         self._retention.clock = self._clock
         self._retention.start(PURGE_EVERY, now=True).addErrback(self._write_failed)
@@ -585,16 +585,25 @@ class Engine:
             if isinstance(operation, AddOutbox):
                 value = self._outgoing.pop(operation.entry.id)
                 for _ in range(copies):
-                    self._outbound.send(operation.entry.account, value, self._receipt_sent(operation.entry.id, pending and pending.number))
+                    self._outbound.send(operation.entry.account, value, *self._receipt_answers(operation.entry.id, pending and pending.number))
 
-    def _receipt_sent(self, outbox_id: int, number: int | None):
-        def sent():
+    def _receipt_answers(self, outbox_id: int, number: int | None):
+        """What to do when the ESME takes a receipt or MO (sent) or refuses it for good
+        (refused): either way it leaves the outbox, and the trace says which."""
+
+        def done(hop: str, detail: str) -> None:
             operations = [RemoveOutbox(outbox_id)]
             if number is not None:
-                operations.append(AddEvent(TraceEvent(number, self._clock.seconds(), "receipt delivered", "deliver_sm_resp received")))
+                operations.append(AddEvent(TraceEvent(number, self._clock.seconds(), hop, detail)))
             self._write(operations)
 
-        return sent
+        def sent():
+            done("receipt delivered", "deliver_sm_resp received")
+
+        def refused(status: int):
+            done("receipt refused", f"the ESME answered {describe_status(status)}; not sent again")
+
+        return sent, refused
 
     # -- replacing ----------------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ class SmscFactory(SMPPServerFactory):
         self.smsc_config = config
         self.clock = clock
         self.rng = rng or random.Random()  # wire faults draw their shares from it
-        self.outbound = Outbound(clock, self.next_receiver)
+        self.outbound = Outbound(clock, self.next_receiver, window=self._window)
         self.sink = sink
         self.fault_overrides: dict[str, WireFaults] = {}  # system_id -> faults set at run time
 
@@ -57,6 +57,10 @@ class SmscFactory(SMPPServerFactory):
         protocol.encoder = pdu_codec(self.smsc_config.max_system_id_length, self.smsc_config.max_password_length)
         protocol.factory = self
         return protocol
+
+    def _window(self, system_id: str) -> int:
+        account = self.smsc_config.account(system_id)
+        return account.window if account else 1
 
     def next_receiver(self, system_id: str):
         """The next receiver or transceiver session of an account, round-robin."""

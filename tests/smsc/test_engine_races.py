@@ -13,7 +13,7 @@ from pdu import stored
 from pdu.multi import ReplaceSm
 from pdu.receipts import parse_receipt
 from pdu.status import CommandStatus, MessageState
-from pdu.wire import Address, Bind, BindType, SubmitSm
+from pdu.wire import Address, Bind, BindType, DeliverSmResp, SubmitSm
 from smsc.network_config import Network, Tower
 from smsc.testing import WireSession, run_for
 
@@ -165,3 +165,36 @@ def test_national_prefix_is_honoured(clock):
     factory, session = bound(clock, network=attrs.evolve(one_tower("UK", "44"), national_prefix="44"))
     session.send(SubmitSm(SOURCE, Address(1, 1, "13800130000"), b"hi", registered_delivery=1))
     assert [header.command_status for header, _ in session.received()] == [0]
+
+
+class TestDeliveringToTheEsme:
+    def test_a_receiver_gets_at_most_its_window_outstanding(self, clock):
+        """300 receipts wait for a receiver; it gets 100 (the window), the next 100 as it answers."""
+        factory = make_factory(clock)
+        transmitter = WireSession(factory)
+        transmitter.bind(BindType.TRANSMITTER)
+        for _ in range(300):
+            submit(transmitter, to("0000"))
+        run_for(clock, 5)
+        receiver = WireSession(factory, port=40002)
+        receiver.send(Bind(BindType.RECEIVER, "smppclient1", "password"))
+        first = [header for header, _ in receiver.received() if header.command_name == "deliver_sm"]
+        assert len(first) == 100
+        for header in first:
+            receiver.send(DeliverSmResp(), header.sequence_number)
+        assert len([h for h, _ in receiver.received() if h.command_name == "deliver_sm"]) == 100
+
+    def test_a_receipt_refused_for_good_is_not_sent_again(self, clock):
+        """ESME_RX_R_APPN (0x66) to a receipt: it leaves the outbox, the trace says so, and
+        it is not sent again."""
+        factory = make_factory(clock)
+        session = WireSession(factory)
+        session.bind()
+        message_id = submit(session, to("0000"))
+        run_for(clock, 1)
+        (header,) = [h for h, _ in session.received() if h.command_name == "deliver_sm"]
+        session.send(DeliverSmResp(), header.sequence_number, status=CommandStatus.ESME_RX_R_APPN)
+        run_for(clock, 3600)
+        assert [h for h, _ in session.received() if h.command_name == "deliver_sm"] == []
+        number = factory.sink.store.message(message_id).result.number
+        assert factory.sink.store.events(number).result[-1].hop == "receipt refused"
