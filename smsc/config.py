@@ -11,18 +11,9 @@ import attrs
 
 from pdu.status import CommandStatus
 from smsc.faults import WireFaults
+from smsc.validators import not_negative, positive
 from smsc.personality import BUILT_IN, Personality
 from smsc.network_config import Network
-
-
-def _positive(instance, attribute, value):
-    if value <= 0:
-        raise ValueError(f"{attribute.name} must be greater than 0, got {value}")
-
-
-def _not_negative(instance, attribute, value):
-    if value < 0:
-        raise ValueError(f"{attribute.name} must be 0 or more, got {value}")
 
 
 def _host_port(instance, attribute, value):
@@ -63,9 +54,9 @@ class Account:
     system_id: str
     password: str
     bind_types: tuple[str, ...] = attrs.field(default=BIND_TYPES, validator=_bind_types)
-    max_binds: int = attrs.field(default=4, validator=_not_negative)
+    max_binds: int = attrs.field(default=4, validator=not_negative)
     system_type: str | None = None  # when set, binds must present exactly this system_type
-    window: int = attrs.field(default=100, validator=_positive)
+    window: int = attrs.field(default=100, validator=positive)
     throttle_answer: ThrottleAnswer = ThrottleAnswer.THROTTLED
     personality: str = "smpp34"  # a built-in profile or one under [personalities]
     alert_notification: bool = False  # tell the ESME when a handset it waited for is back
@@ -94,10 +85,10 @@ class OutbindTarget:
 class Timers:
     """Session timers, in seconds (0 turns one off)."""
 
-    enquire_link: float = attrs.field(default=30.0, validator=_not_negative)
-    inactivity: float = attrs.field(default=300.0, validator=_not_negative)
-    response: float = attrs.field(default=30.0, validator=_positive)
-    pdu_read: float = attrs.field(default=10.0, validator=_positive)
+    enquire_link: float = attrs.field(default=30.0, validator=not_negative)
+    inactivity: float = attrs.field(default=300.0, validator=not_negative)
+    response: float = attrs.field(default=30.0, validator=positive)
+    pdu_read: float = attrs.field(default=10.0, validator=positive)
 
 
 @attrs.frozen
@@ -107,7 +98,7 @@ class StoreSettings:
     # "full": a commit survives a power cut (one fsync per group of messages);
     # "normal": it survives a killed process, not a power cut (faster on slow disks).
     sync: str = attrs.field(default="full", validator=attrs.validators.in_(("full", "normal")))
-    retention_days: float = attrs.field(default=7.0, validator=_positive)
+    retention_days: float = attrs.field(default=7.0, validator=positive)
 
 
 DEFAULT_ACCOUNT = Account(system_id="smppclient1", password="password")

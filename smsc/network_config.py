@@ -9,20 +9,7 @@ import math
 
 import attrs
 
-
-def _positive(_, attribute, value):
-    if value <= 0:
-        raise ValueError(f"{attribute.name} must be positive, got {value!r}")
-
-
-def _not_negative(_, attribute, value):
-    if value < 0:
-        raise ValueError(f"{attribute.name} must not be negative, got {value!r}")
-
-
-def _share(_, attribute, value):
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{attribute.name} must be a share between 0 and 1, got {value!r}")
+from smsc.validators import not_negative, positive, share
 
 
 def _digits(_, attribute, values):
@@ -36,9 +23,9 @@ class Tower:
     """A cell: it puts `capacity` messages a second on air and queues at most `queue_limit`."""
 
     id: str
-    capacity: float = attrs.field(default=200.0, validator=_positive)
-    queue_limit: int = attrs.field(default=20_000, validator=_positive)
-    backlog: float = attrs.field(default=0.0, validator=_not_negative)  # a standing queue, seconds
+    capacity: float = attrs.field(default=200.0, validator=positive)
+    queue_limit: int = attrs.field(default=20_000, validator=positive)
+    backlog: float = attrs.field(default=0.0, validator=not_negative)  # a standing queue, seconds
     serves: tuple[str, ...] = attrs.field(default=(), validator=_digits)  # number prefixes; else by hash
 
 
@@ -63,8 +50,8 @@ class Churn:
     """A handset state that comes and goes: the share of time a handset spends in it and how
     long a stay lasts on average (minutes, exponentially distributed)."""
 
-    share: float = attrs.field(default=0.0, validator=_share)
-    minutes: float = attrs.field(default=10.0, validator=_positive)
+    share: float = attrs.field(default=0.0, validator=share)
+    minutes: float = attrs.field(default=10.0, validator=positive)
 
 
 @attrs.frozen
@@ -75,8 +62,8 @@ class Handsets:
     absent: Churn = Churn(0.01, 30.0)  # switched off
     out_of_coverage: Churn = Churn(0.005, 5.0)
     sim_full: Churn = Churn(0.001, 120.0)
-    unknown_share: float = attrs.field(default=0.002, validator=_share)
-    barred_share: float = attrs.field(default=0.001, validator=_share)
+    unknown_share: float = attrs.field(default=0.002, validator=share)
+    barred_share: float = attrs.field(default=0.001, validator=share)
 
 
 @attrs.frozen
@@ -84,8 +71,8 @@ class Latency:
     """Transit time from the SMSC to the tower for one message class: log-normal, given by
     its median and 95th percentile in seconds."""
 
-    median: float = attrs.field(default=1.0, validator=_positive)
-    p95: float = attrs.field(default=3.0, validator=_positive)
+    median: float = attrs.field(default=1.0, validator=positive)
+    p95: float = attrs.field(default=3.0, validator=positive)
 
     @property
     def sigma(self) -> float:
@@ -162,7 +149,7 @@ class Network:
     default_class: str = "notification"
     # seconds between attempts after a temporary failure; the last repeats until validity ends
     retries: tuple[float, ...] = (30.0, 60.0, 300.0, 900.0, 1800.0, 3600.0)
-    default_validity: float = attrs.field(default=48 * 3600.0, validator=_positive)  # seconds
+    default_validity: float = attrs.field(default=48 * 3600.0, validator=positive)  # seconds
     test_numbers: tuple[TestNumber, ...] = DEFAULT_TEST_NUMBERS
     national_prefix: str = "86"  # prepended to eleven-digit national numbers starting with 1
 
