@@ -17,6 +17,10 @@ callback_num_pres_ind, callback_num_atag, dpf_result, set_dpf, ms_validity, its_
 its_session_info, ussd_service_op), so a submit_sm carrying ms_validity was refused with
 0xC1. Each now reads as raw octets; pdu.fields keeps only the TLVs it models.
 
+A fixed-size TLV whose length field is shorter than its type (a one-octet sar_msg_ref_num)
+is reported as ESME_RINVOPTPARAMVAL (0xC4) where SMPP 3.4 has ESME_RINVPARLEN (0xC2) for a
+length that does not match; `parse_error_status` gives the apter status.
+
 Remove each fix when an upstream release no longer needs it (see docs/dependencies.md).
 """
 
@@ -53,6 +57,13 @@ def _init_options_for_every_tag(self):
     _init_options(self)
     for tag in pdu_types.Tag:
         self.options.setdefault(tag, OctetStringEncoder(self.getLength))
+
+
+def parse_error_status(error) -> pdu_types.CommandStatus:
+    """The status to answer a PDU smpp.pdu could not parse with."""
+    if error.status == pdu_types.CommandStatus.ESME_RINVOPTPARAMVAL and "Length mismatch" in str(error):
+        return pdu_types.CommandStatus.ESME_RINVPARLEN
+    return error.status
 
 
 def apply() -> None:

@@ -26,7 +26,7 @@ from twisted.cred import error as cred_error
 from twisted.internet import defer
 from twisted.logger import Logger
 
-from pdu import stored, times, wire
+from pdu import smpp_fixes, stored, times, wire
 from pdu.fields import library_status
 from pdu.status import CommandStatus, MessageState
 from smsc import faults as wire_faults
@@ -133,7 +133,7 @@ class SmscProtocol(SMPPServerProtocol):
         try:
             pdu = self.encoder.decode(io.BytesIO(message))
         except PDUParseError as error:
-            self._answer_unparsable(command_id, sequence, error.status, str(error))
+            self._answer_unparsable(command_id, sequence, smpp_fixes.parse_error_status(error), str(error))
             return
         except Exception as error:  # smpp.pdu raises plain errors on some garbled bodies
             self._answer_unparsable(command_id, sequence, pdu_types.CommandStatus.ESME_RSYSERR, repr(error))

@@ -115,7 +115,8 @@ class TestTlvs:
             (0x0030, b"\x01", 0),  # ms_msg_wait_facilities, the same
             (0x1400, b"vendor", 0),  # a vendor-specific tag: skipped
             (0x0420, b"\x01", S.ESME_ROPTPARNOTALLWD),  # dpf_result belongs in data_sm_resp
-            (0x020C, b"\x01", S.ESME_RINVOPTPARAMVAL),  # sar_msg_ref_num of one octet (0xC2 would be apter; smpp.pdu says 0xC4)
+            (0x020C, b"\x01", S.ESME_RINVPARLEN),  # sar_msg_ref_num of one octet: its length is wrong
+            (0x020E, b"\x01\x02", S.ESME_RINVPARLEN),  # sar_total_segments of two octets
         ],
     )
     def test_tlv_answers(self, session, tag, value, status):
