@@ -43,7 +43,7 @@ def measure(messages: int) -> dict:
             message = SubmitSm(Address(0, 0, "10690001"), Address(1, 1, f"86138{number:08d}"), b"Your code is 482913",
                                registered_delivery=1, schedule_delivery_time="000000010000000R")  # fmt: skip
             pending = engine._pending_for(account, message, number, str(number), str(number), clock.seconds())
-            engine._index(pending)
+            engine._pending.add(pending)
             engine._next(pending, pending.not_before, ATTEMPT)
             if number % 200_000 == 0:
                 print(f"  {number:,} pending, {(resident_kib() - before) * 1024 / number:,.0f} bytes each so far", flush=True)

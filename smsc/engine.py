@@ -18,69 +18,26 @@ from twisted.logger import Logger
 from pdu import times, wire
 from pdu.fields import Address
 from pdu.receipts import Receipt
-from pdu.status import CommandStatus, MessageState, describe_status
+from pdu.status import CommandStatus, MessageState
 from pdu.stored import CancelSm, QuerySm, QuerySmResp
 from pdu.wire import SubmitSm
-from smsc import mo, outbox_codec, receipting
+from smsc import mo, receipting
 from smsc.errors import SmppError
 from smsc.handsets import HandsetState, Handsets, Meeting
 from smsc.lifecycle import DESCRIPTIONS, Event, MapError, is_final, next_state
 from smsc.network import Network, TowerState, international
+from smsc.outbox import Outbox
+from smsc.pending import Pending, PendingIndex, belongs, pack_body, unpack_body
 from smsc.personality import message_ids
 from smsc.rates import Rates
 from smsc.schedule import Schedule
 from smsc.stats import Stats
-from smsc.store import StoreClosed, AddEvent, AddMessage, AddOutbox, ChangeMessage, OutboxEntry, RemoveOutbox, StoredMessage, TraceEvent
+from smsc.store import AddEvent, AddMessage, ChangeMessage, StoreClosed, StoredMessage, TraceEvent
 
 PURGE_EVERY = 3600.0  # seconds between purges of finished messages past their retention
 FLUSH_AFTER = 0.05  # seconds trace events may wait to share a write with others
 
 ATTEMPT, ON_AIR, EXPIRE, ALERT = "attempt", "on air", "expire", "alert"  # the steps on the schedule
-
-
-@attrs.define(slots=True, eq=False)
-class Pending:
-    """What the engine keeps in memory for a message not yet final; the text stays on disk."""
-
-    number: int
-    message_id: str
-    receipt_id: str  # the id as the receipt text writes it
-    account: object  # smsc.config.Account
-    source: Address
-    destination: Address
-    service_type: str
-    registered_delivery: int
-    priority: bool
-    last_part: bool  # a single message, or the last part of a long one
-    preview: str  # the receipt's text: field
-    submitted_at: float
-    not_before: float
-    expires_at: float
-    state: MessageState = MessageState.ACCEPTED
-    attempts: int = 0
-    error: int = 0
-    first_attempt_at: float | None = None
-    tower: TowerState | None = None
-    reached_tower_at: float = 0.0
-    generation: int = 0  # bumped whenever a new step is scheduled; older steps are stale
-
-    @property
-    def replace_key(self) -> tuple:
-        return (self.account.system_id, self.source.digits, self.destination.digits, self.service_type)
-
-
-def pack_body(receipt_id: str, message: SubmitSm, octets: bytes | None = None) -> bytes:
-    """What the store keeps of a message: its receipt-text id and the PDU it came in (the
-    octets as read when the session has them, which saves encoding it again)."""
-    return receipt_id.encode("utf-8") + b"\0" + (octets or wire.encode(message, 1))
-
-
-def unpack_body(body: bytes) -> tuple[str, SubmitSm]:
-    receipt_id, _, octets = body.partition(b"\0")
-    _, message = wire.decode(octets)
-    if isinstance(message, wire.DataSm):
-        message = message.as_submit()
-    return receipt_id.decode("utf-8"), message
 
 
 class Engine:
@@ -99,15 +56,12 @@ class Engine:
         self.rates = Rates(clock)  # submits and final states a second, for the HTTP API
         self.faults_for = lambda account: account.faults  # the SMPP factory's run-time faults replace it
         self._schedule = Schedule(clock, self._due)
-        self._pending: dict[int, Pending] = {}
-        self._by_id: dict[str, list[int]] = {}
-        self._by_replace_key: dict[tuple, int] = {}
+        self._pending = PendingIndex()
         self._last_number = 0
-        self._last_outbox_id = 0
         self._senders: dict[str, str] = {}  # source address -> the account that last sent from it
         self._mo_reference = 0
         self._alerts: dict[tuple, int] = {}  # (account, handset, esme address) -> alerts planned
-        self._outgoing: dict[int, object] = {}  # outbox id -> the PDU value, until handed over
+        self.outbox = Outbox(outbound, clock, self._write)
         self._unsaved: list = []  # trace events and the like, written with the next commit
         self._flush_call = None
         self._retention = None  # the hourly purge of what is older than the retention
@@ -118,7 +72,7 @@ class Engine:
         """Pick up where the last run stopped: pending messages and unsent receipts."""
         recovered = self._store.recover()
         self._last_number = recovered.last_number
-        self._last_outbox_id = recovered.last_outbox_id
+        self.outbox.last_id = recovered.last_outbox_id
         now = self._clock.seconds()
         for stored in recovered.pending:
             account = self._config.account(stored.account)
@@ -130,10 +84,9 @@ class Engine:
             pending = self._pending_for(account, message, stored.number, stored.message_id, receipt_id, stored.submitted_at)
             pending.state, pending.attempts, pending.error = MessageState(stored.state), stored.attempts, stored.error
             pending.expires_at = stored.expires_at
-            self._index(pending)
+            self._pending.add(pending)
             self._next(pending, max(now, stored.due_at), ATTEMPT)
-        for entry in recovered.outbox:
-            self._outbound.send(entry.account, outbox_codec.unpack(entry.pdu), *self._receipt_answers(entry.id, None))
+        self.outbox.recover(recovered.outbox)
         self._retention = task.LoopingCall(self._purge)
         self._retention.clock = self._clock
         self._retention.start(PURGE_EVERY, now=True).addErrback(self._write_failed)
@@ -168,10 +121,10 @@ class Engine:
         for message in messages:
             self._admit(account, message, now)
         if len(messages) == 1 and messages[0].replace_if_present_flag:
-            found = self._by_replace_key.get(self._key(account, messages[0]))
+            found = self._pending.to_replace(account, messages[0])
             if found is not None:
                 again = attrs.evolve(messages[0], replace_if_present_flag=0)
-                return self._replace_pending(self._pending[found], messages[0], "replaced by a submit_sm (replace_if_present_flag)",
+                return self._replace_pending(found, messages[0], "replaced by a submit_sm (replace_if_present_flag)",
                                              instead=lambda: self.submit_multi(account, [again], octets))  # fmt: skip
         first = self._last_number + 1
         self._last_number += len(messages)
@@ -191,15 +144,14 @@ class Engine:
         return written
 
     def query(self, account, request: QuerySm):
-        numbers = self._by_id.get(request.message_id)
-        if numbers:
-            pending = self._pending[numbers[0]]
-            if self._belongs(pending.account.system_id, pending.source, account, request.source):
+        pending = self._pending.first(request.message_id)
+        if pending is not None:
+            if belongs(pending.account.system_id, pending.source, account, request.source):
                 return QuerySmResp(pending.message_id, int(pending.state), "", pending.error)
         return self._store.message(request.message_id, account.system_id).addCallback(self._queried, account, request)
 
     def _queried(self, stored: StoredMessage | None, account, request: QuerySm) -> QuerySmResp:
-        if stored is None or not self._belongs(stored.account, Address(digits=stored.source), account, request.source):
+        if stored is None or not belongs(stored.account, Address(digits=stored.source), account, request.source):
             raise SmppError(CommandStatus.ESME_RQUERYFAIL, f"no message {request.message_id!r} from this account")
         final_date = times.absolute(times.utc(stored.done_at)) if stored.done_at else ""
         return QuerySmResp(stored.message_id, stored.state, final_date, min(stored.error, 255))
@@ -208,13 +160,10 @@ class Engine:
         """cancel_sm by id, or every pending message from source to destination; fires once
         the DELETED states are on disk, so a crash cannot deliver what was cancelled."""
         if request.message_id:
-            found = self._found(account, request.message_id, request.source)
+            found = self._pending.found(account, request.message_id, request.source, lambda p: not is_final(p.state))
         else:
-            found = [pending for pending in self._pending.values() if pending.account.system_id == account.system_id
-                     and pending.source.digits == request.source.digits
-                     and pending.destination.digits == request.destination.digits
-                     and (not request.service_type or pending.service_type == request.service_type)
-                     and not is_final(pending.state)]  # fmt: skip
+            between = self._pending.between(account, request.source.digits, request.destination.digits, request.service_type)
+            found = [pending for pending in between if not is_final(pending.state)]
         if not found:
             raise SmppError(CommandStatus.ESME_RCANCELFAIL, f"no pending message {request.message_id!r}")
         finished = [self._finish(pending, Event.CANCEL, pending.error, "cancelled by cancel_sm") for pending in found]
@@ -222,7 +171,7 @@ class Engine:
 
     def replace(self, account, request) -> defer.Deferred:
         """replace_sm: new text, times or receipt request for a message still pending."""
-        found = self._found(account, request.message_id, request.source)
+        found = self._pending.found(account, request.message_id, request.source, lambda p: not is_final(p.state))
         if not found:
             raise SmppError(CommandStatus.ESME_RREPLACEFAIL, f"no pending message {request.message_id!r}")
         return defer.gatherResults(
@@ -257,12 +206,10 @@ class Engine:
         now = self._clock.seconds()
         operations = []
         for value in mo.mo_pdus(source, destination, text, self._mo_reference):
-            self._last_outbox_id += 1
-            self._outgoing[self._last_outbox_id] = value
-            operations.append(AddOutbox(OutboxEntry(self._last_outbox_id, system_id, now, outbox_codec.pack(value))))
+            operations += self.outbox.queue(system_id, value, now)
         self.stats.count(system_id, "mo")
         written = self._commit(operations)
-        written.addCallback(lambda _: self._send_outbox(None, operations))
+        written.addCallback(lambda _: self.outbox.send(operations))
         written.addCallback(lambda _: {"account": system_id, "segments": len(operations)})
         return written
 
@@ -333,7 +280,7 @@ class Engine:
         now = self._clock.seconds()
         events = []
         for pending in accepted:
-            self._index(pending)
+            self._pending.add(pending)
             self.stats.count(pending.account.system_id, "submitted")
             self.rates.count("submitted")
             events.append(AddEvent(TraceEvent(pending.number, now, "stored", "on disk; submit_sm_resp sent")))
@@ -343,33 +290,6 @@ class Engine:
                 self._attempt(pending)  # at once, so that the tower's queue counts it now
             else:
                 self._next(pending, pending.not_before, ATTEMPT)
-
-    def _index(self, pending: Pending) -> None:
-        self._pending[pending.number] = pending
-        self._by_id.setdefault(pending.message_id, []).append(pending.number)
-        self._by_replace_key[pending.replace_key] = pending.number
-
-    def _forget(self, pending: Pending) -> None:
-        self._pending.pop(pending.number, None)
-        numbers = self._by_id.get(pending.message_id, [])
-        if pending.number in numbers:
-            numbers.remove(pending.number)
-        if not numbers:
-            self._by_id.pop(pending.message_id, None)
-        if self._by_replace_key.get(pending.replace_key) == pending.number:
-            del self._by_replace_key[pending.replace_key]
-
-    @staticmethod
-    def _key(account, message: SubmitSm) -> tuple:
-        return (account.system_id, message.source.digits, message.destination.digits, message.service_type)
-
-    @staticmethod
-    def _belongs(owner: str, source: Address, account, asked_source: Address) -> bool:
-        return owner == account.system_id and (not asked_source.digits or asked_source.digits == source.digits)
-
-    def _found(self, account, message_id: str, source: Address) -> list[Pending]:
-        pendings = [self._pending[number] for number in self._by_id.get(message_id, [])]
-        return [p for p in pendings if self._belongs(p.account.system_id, p.source, account, source) and not is_final(p.state)]
 
     def _personality(self, account, pending: Pending | None = None):
         carrier = self.network.carrier_for(self._on_network(pending.destination.digits)) if pending else None
@@ -499,7 +419,7 @@ class Engine:
         self.stats.count(pending.account.system_id, f"retried: {MapError(pending.error).name.lower()}")
         changes = [self._change(pending, min(retry_at, pending.expires_at)), *map(AddEvent, events)]
         if operations:  # an intermediate receipt: on disk before it is sent
-            self._commit(changes + operations).addCallbacks(lambda _: self._send_outbox(pending, operations), self._write_failed)
+            self._commit(changes + operations).addCallbacks(lambda _: self._send_receipts(pending, operations), self._write_failed)
         else:
             self._write(changes)
 
@@ -545,9 +465,7 @@ class Engine:
         still pending, so it is tried again later (or expires)."""
         self.log.failure("message {number}: final state not stored; it stays pending", failure, number=pending.number)
         pending.state, pending.error = before
-        for operation in operations:
-            if isinstance(operation, AddOutbox):
-                self._outgoing.pop(operation.entry.id, None)
+        self.outbox.forget(operations)
         retry_at = self._clock.seconds() + self._config.network.retries[0]
         if retry_at < pending.expires_at:
             self._next(pending, retry_at, ATTEMPT)
@@ -556,10 +474,14 @@ class Engine:
         return failure
 
     def _finished(self, _, pending: Pending, operations: list) -> None:
-        self._forget(pending)
+        self._pending.remove(pending)
         self.stats.finished(pending.account.system_id, pending.state, pending.error)
         self.rates.count(pending.state.name.lower())
-        self._send_outbox(pending, operations)
+        self._send_receipts(pending, operations)
+
+    def _send_receipts(self, pending: Pending, operations: list) -> None:
+        copies = 2 if self.faults_for(pending.account).duplicate_receipts else 1  # a wire fault on demand
+        self.outbox.send(operations, pending.number, copies)
 
     def _change(self, pending: Pending, due_at: float, done_at: float | None = None) -> ChangeMessage:
         return ChangeMessage(pending.number, int(pending.state), pending.attempts, due_at, done_at, pending.error)
@@ -573,37 +495,7 @@ class Engine:
                           error=pending.error, delivered=int(pending.state is MessageState.DELIVERED), text=pending.preview)  # fmt: skip
         value = receipting.receipt_pdu(self._personality(pending.account, pending), receipt, pending.message_id,
                                        sender=pending.source, recipient=pending.destination)  # fmt: skip
-        self._last_outbox_id += 1
-        self._outgoing[self._last_outbox_id] = value
-        entry = OutboxEntry(self._last_outbox_id, pending.account.system_id, now, outbox_codec.pack(value))
-        return [AddOutbox(entry), AddEvent(TraceEvent(pending.number, now, "receipt queued", pending.state.name))]
-
-    def _send_outbox(self, pending: Pending | None, operations: list) -> None:
-        """Hand the committed receipts or MOs among `operations` to the account's receiving binds."""
-        copies = 2 if pending and self.faults_for(pending.account).duplicate_receipts else 1  # a wire fault on demand
-        for operation in operations:
-            if isinstance(operation, AddOutbox):
-                value = self._outgoing.pop(operation.entry.id)
-                for _ in range(copies):
-                    self._outbound.send(operation.entry.account, value, *self._receipt_answers(operation.entry.id, pending and pending.number))
-
-    def _receipt_answers(self, outbox_id: int, number: int | None):
-        """What to do when the ESME takes a receipt or MO (sent) or refuses it for good
-        (refused): either way it leaves the outbox, and the trace says which."""
-
-        def done(hop: str, detail: str) -> None:
-            operations = [RemoveOutbox(outbox_id)]
-            if number is not None:
-                operations.append(AddEvent(TraceEvent(number, self._clock.seconds(), hop, detail)))
-            self._write(operations)
-
-        def sent():
-            done("receipt delivered", "deliver_sm_resp received")
-
-        def refused(status: int):
-            done("receipt refused", f"the ESME answered {describe_status(status)}; not sent again")
-
-        return sent, refused
+        return self.outbox.queue(pending.account.system_id, value, now, pending.number, pending.state.name)
 
     # -- replacing ----------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import attrs
 import pytest
 from twisted.internet import defer, task
 
-from smsc.config import Account, Config, Timers
+from smsc.config import Config, Timers
 from smsc.server import SmscFactory
 from smsc.engine import Engine
 from smsc.sqlite_store import SqliteStore

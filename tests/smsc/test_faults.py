@@ -6,7 +6,7 @@ import attrs
 import pytest
 
 from pdu.status import CommandStatus
-from pdu.wire import Address, BindType, SubmitSm
+from pdu.wire import Address, SubmitSm
 from smsc.config_file import ConfigError, structure
 from smsc.faults import RECEIPT_FIRST_HOLD, WireFaults
 from smsc.testing import WireSession, run_for

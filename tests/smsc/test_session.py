@@ -9,7 +9,7 @@ from pdu import wire
 from pdu.receipts import parse_receipt
 from pdu.status import CommandStatus, MessageState
 from pdu.wire import Address, Bind, BindType, DeliverSmResp, SubmitSm
-from smsc.config import Account, ThrottleAnswer, Timers
+from smsc.config import ThrottleAnswer, Timers
 from smsc.testing import WireSession, run_for
 
 from .conftest import StalledSink, account, make_factory
