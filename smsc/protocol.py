@@ -26,7 +26,7 @@ from twisted.cred import error as cred_error
 from twisted.internet import defer
 from twisted.logger import Logger
 
-from pdu import smpp_fixes, stored, times, wire
+from pdu import fast, smpp_fixes, stored, times, wire
 from pdu.fields import library_status
 from pdu.status import CommandStatus, MessageState
 from smsc import faults as wire_faults
@@ -67,6 +67,7 @@ class SmscProtocol(SMPPServerProtocol):
         self._faults = wire_faults.HEALTHY
         self._pdus_received = 0
         self._request_octets = None  # the PDU being read, while its handlers run
+        self._raw_outstanding = 0  # requests answered from octets, not yet answered
         self.outbind = None  # a pdu.wire.Outbind to send first, on connections we dialled
 
     def connectionMade(self):
@@ -130,6 +131,11 @@ class SmscProtocol(SMPPServerProtocol):
         if command_id in raw_requests.COMMANDS:
             self._answer_raw(command_id, sequence or 0, message[16:])
             return
+        if command_id == fast.SUBMIT_SM and sequence:
+            submit = fast.read_submit_sm(message[16:])
+            if submit is not None:  # the common case, without smpp.pdu; anything else goes below
+                self._answer_fast_submit(sequence, submit, message)
+                return
         try:
             pdu = self.encoder.decode(io.BytesIO(message))
         except PDUParseError as error:
@@ -147,23 +153,44 @@ class SmscProtocol(SMPPServerProtocol):
     def _answer_raw(self, command_id: int, sequence: int, body: bytes) -> None:
         """submit_multi and replace_sm, which smpp.pdu cannot decode: see smsc.raw_requests."""
         self.onSMPPOperation()
-        answered = raw_requests.answer(self, command_id, sequence, body)
+        answered = self._outstanding(raw_requests.answer(self, command_id, sequence, body))
         answered.addErrback(self._raw_failed, command_id, sequence)
         answered.addCallback(self._write_raw_answer)
 
+    def _answer_fast_submit(self, sequence: int, message, octets: bytes) -> None:
+        """A plain submit_sm read by pdu.fast: the same rules, faults and engine as the
+        smpp.pdu path, with the response written from octets."""
+        self.onSMPPOperation()
+        answered = self._outstanding(raw_requests.answer_submit(self, sequence, message, octets))
+        answered.addErrback(self._raw_failed, fast.SUBMIT_SM, sequence)
+        answered.addCallback(lambda response: self._write_raw_answer(response, submit_response=True))
+
+    def _outstanding(self, answered):
+        """Count a request answered outside smpp.pdu's transactions, for the window."""
+        self._raw_outstanding += 1
+
+        def done(result):
+            self._raw_outstanding -= 1
+            return result
+
+        return answered.addBoth(done)
+
     def _raw_failed(self, failure, command_id: int, sequence: int) -> bytes:
-        log.failure("{peer}: {command} failed inside the SMSC", failure, peer=self._peer(), command=raw_requests.COMMANDS[command_id])
+        command = raw_requests.COMMANDS.get(command_id, "submit_sm")
+        log.failure("{peer}: {command} failed inside the SMSC", failure, peer=self._peer(), command=command)
         return raw_requests.error_response(command_id, sequence, CommandStatus.ESME_RSYSERR)
 
     def request_fault(self):
         """The wire fault (if any) a data request meets before the SMSC reads it."""
         return wire_faults.request_fault(self._faults, self._rng)
 
-    def _write_raw_answer(self, octets: bytes) -> None:
-        """An answer to submit_multi or replace_sm, through the session's late and malformed faults."""
-        if self._faults.malformed_share and self._rng.random() < self._faults.malformed_share:
+    def _write_raw_answer(self, octets: bytes, submit_response: bool = False) -> None:
+        """An answer written from octets, through the session's late and malformed faults; a
+        submit_sm_resp is malformed or held for its receipt only when it accepts."""
+        accepted = submit_response and octets[8:12] == b"\0\0\0\0"
+        if (accepted or not submit_response) and self._faults.malformed_share and self._rng.random() < self._faults.malformed_share:
             octets = wire_faults.malformed(octets)
-        delay = wire_faults.response_delay(self._faults, self._rng, accepted_submit=False)
+        delay = wire_faults.response_delay(self._faults, self._rng, accepted_submit=accepted)
         if delay:
             self.callLater(delay, self._write_if_connected, octets)
         else:
@@ -216,7 +243,7 @@ class SmscProtocol(SMPPServerProtocol):
             log.info("{peer}: {command} refused in state {state}: {status}",
                           peer=self._peer(), command=command, state=self.bind_state.value, status=verdict.name)  # fmt: skip
             return verdict
-        if command in session_rules.SUBMITTING and len(self.inTxns) >= self.account.window:
+        if command in session_rules.SUBMITTING and len(self.inTxns) + self._raw_outstanding >= self.account.window:
             answer = self.account.throttle_answer.status
             log.info("{peer}: window of {window} full; answered {status}",
                           peer=self._peer(), window=self.account.window, status=answer.name)  # fmt: skip
@@ -401,6 +428,10 @@ class SmscProtocol(SMPPServerProtocol):
     def now(self) -> datetime.datetime:
         """The session's current time (UTC) from the injected clock."""
         return times.utc(self.factory.clock.seconds())
+
+    def peer(self) -> str:
+        """host:port of the ESME, for logs."""
+        return self._peer()
 
     def _peer(self) -> str:
         peer = self.transport.getPeer() if self.transport else None

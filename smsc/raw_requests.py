@@ -1,25 +1,29 @@
-"""submit_multi and replace_sm: requests smpp.pdu cannot decode, handled from their octets.
+"""Requests answered from their octets, outside smpp.pdu: submit_multi and replace_sm (which
+smpp.pdu cannot decode) and the plain submit_sm pdu.fast reads (the hot path).
 
-The session hands the body here after framing; the answer is octets to write. Bind state,
-window, field checks and the engine are the same as for submit_sm; distribution lists are
-expanded from the config, and are refused with 0x34 when the name is not configured.
+The session hands the request here after framing; the answer is octets to write. Bind state,
+window, wire faults, field checks and the engine are the same as on the smpp.pdu path;
+distribution lists are expanded from the config, and refused with 0x34 when not configured.
 """
 
 from twisted.internet import defer
+from twisted.logger import Logger
 
-from pdu import multi
+from pdu import fast, multi, wire
 from pdu.multi import BodyError, Unsuccessful
 from pdu.status import CommandStatus
 from pdu.wire import Address, SubmitSm
-from pdu import wire
 from smsc import faults as wire_faults
 from smsc.errors import SmppError
 from smsc.validation import check_submit
 
 COMMANDS = {multi.SUBMIT_MULTI: "submit_multi", multi.REPLACE_SM: "replace_sm"}
+log = Logger(namespace="smsc.session")
 
 
 def error_response(command_id: int, sequence: int, status: int, failures=()) -> bytes:
+    if command_id == fast.SUBMIT_SM:
+        return fast.write_submit_sm_resp(sequence, status)
     if command_id == multi.SUBMIT_MULTI:
         return multi.write_submit_multi_resp(sequence, status, "", failures)
     return multi.write_replace_sm_resp(sequence, status)
@@ -44,6 +48,28 @@ def answer(session, command_id: int, sequence: int, body: bytes):
     except (BodyError, SmppError) as refusal:
         return error_response(command_id, sequence, refusal.status)
     return response
+
+
+@defer.inlineCallbacks
+def answer_submit(session, sequence: int, message: SubmitSm, octets: bytes):
+    """The submit_sm_resp octets for a submit_sm pdu.fast has read (a Deferred)."""
+    status = session.admission("submit_sm")
+    if status != CommandStatus.ESME_ROK:
+        return fast.write_submit_sm_resp(sequence, status)
+    fault = session.request_fault()
+    if fault is wire_faults.GENERIC_NACK:
+        return wire.encode(wire.GENERIC_NACK, sequence, CommandStatus.ESME_RSYSERR)
+    if fault is not None:
+        return fast.write_submit_sm_resp(sequence, fault)
+    try:
+        check_submit(message, session.now())
+        message_id = yield session.factory.sink.submit(session.account, message, octets)
+    except SmppError as refusal:
+        log.info("{peer}: submit_sm refused: {refusal}", peer=session.peer(), refusal=str(refusal))
+        if refusal.closes_session:
+            session.callLater(0, session.shutdown)
+        return fast.write_submit_sm_resp(sequence, refusal.status)
+    return fast.write_submit_sm_resp(sequence, CommandStatus.ESME_ROK, message_id)
 
 
 @defer.inlineCallbacks
