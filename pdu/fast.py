@@ -110,3 +110,38 @@ def write_submit_sm_resp(sequence: int, status: int, message_id: str = "") -> by
     writes it."""
     body = message_id.encode("latin-1") + b"\0" if status == 0 else b""
     return struct.pack("!LLLL", 16 + len(body), SUBMIT_SM_RESP, status, sequence) + body
+
+
+DELIVER_SM, DELIVER_SM_RESP = 0x00000005, 0x80000005
+
+# The TLVs receipts and MOs carry, and how each is written; a deliver_sm with any other
+# TLV goes through smpp.pdu.
+_TLV_WRITERS = {
+    "receipted_message_id": (0x001E, lambda value: value.encode("latin-1") + b"\0"),
+    "message_state": (0x0427, lambda value: bytes((value,))),
+    "network_error_code": (0x0423, bytes),
+    "message_payload": (0x0424, bytes),
+}
+
+
+def write_deliver_sm(message, sequence: int) -> bytes | None:
+    """A pdu.wire DeliverSm as octets, or None when it carries a TLV this writer does not know."""
+    if not set(message.tlvs) <= _TLV_WRITERS.keys():
+        return None
+    body = b"".join(
+        (
+            message.service_type.encode("latin-1"), b"\0",
+            bytes((message.source.ton, message.source.npi)), message.source.digits.encode("latin-1"), b"\0",
+            bytes((message.destination.ton, message.destination.npi)), message.destination.digits.encode("latin-1"), b"\0",
+            bytes((message.esm_class, message.protocol_id, message.priority_flag)),
+            message.schedule_delivery_time.encode("ascii"), b"\0", message.validity_period.encode("ascii"), b"\0",
+            bytes((message.registered_delivery, message.replace_if_present_flag, message.data_coding,
+                   message.sm_default_msg_id, len(message.short_message))),
+            message.short_message,
+        )
+    )  # fmt: skip
+    for name, value in message.tlvs.items():
+        tag, write = _TLV_WRITERS[name]
+        octets = write(value)
+        body += struct.pack("!HH", tag, len(octets)) + octets
+    return struct.pack("!LLLL", 16 + len(body), DELIVER_SM, 0, sequence) + body

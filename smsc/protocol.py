@@ -17,7 +17,7 @@ import datetime
 import io
 import struct
 
-from smpp.pdu import constants, pdu_types
+from smpp.pdu import constants, operations, pdu_types
 from smpp.pdu.error import PDUParseError
 from smpp.pdu.operations import GenericNack, getPDUClass
 from smpp.pdu.pdu_types import CommandId, PDUDataRequest, PDURequest, PDUResponse
@@ -130,6 +130,11 @@ class SmscProtocol(SMPPServerProtocol):
             return
         if command_id in raw_requests.COMMANDS:
             self._answer_raw(command_id, sequence or 0, message[16:])
+            return
+        if command_id == fast.DELIVER_SM_RESP and sequence in self.outTxns:
+            # Only the status matters to the transaction: no need to parse the body.
+            status = struct.unpack("!L", message[8:12])[0]
+            self.PDUResponseReceived(operations.DeliverSMResp(sequence, library_status(status)))
             return
         if command_id == fast.SUBMIT_SM and sequence:
             submit = fast.read_submit_sm(message[16:])
@@ -423,6 +428,13 @@ class SmscProtocol(SMPPServerProtocol):
         if isinstance(value, wire.AlertNotification):
             self.sendPDU(value.to_pdu(self.claimSeqNum()))
             return defer.succeed(None)
+        if isinstance(value, wire.DeliverSm) and self.isBound() and not self.connectionCorrupted:
+            sequence = self.claimSeqNum()
+            octets = fast.write_deliver_sm(value, sequence)
+            if octets is not None:  # written without smpp.pdu; smpp.twisted still tracks it
+                self.transport.write(octets)
+                self.onSMPPOperation()
+                return self.startOutboundTransaction(operations.DeliverSM(sequence), self.config().responseTimerSecs)
         return self.sendDataRequest(value.to_pdu())
 
     def now(self) -> datetime.datetime:
