@@ -6,6 +6,7 @@ SMPP on 127.0.0.1:2775, account smppclient1 / password, data under
 """
 
 import enum
+import functools
 
 import attrs
 
@@ -143,7 +144,11 @@ class Config:
             raise ValueError(f"system_id {', '.join(duplicates)} is configured more than once")
 
     def account(self, system_id: str) -> Account | None:
-        return next((account for account in self.accounts if account.system_id == system_id), None)
+        return self._accounts_by_id.get(system_id)
+
+    @functools.cached_property
+    def _accounts_by_id(self) -> dict[str, Account]:
+        return {account.system_id: account for account in self.accounts}
 
     def personality(self, name: str) -> Personality:
         return self.personalities.get(name) or BUILT_IN[name]

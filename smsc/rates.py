@@ -16,7 +16,9 @@ class Rates:
 
     def count(self, kind: str, how_many: int = 1) -> None:
         second = int(self._clock.seconds())
-        ring = self._rings.setdefault(kind, [[-1, 0] for _ in range(SPAN)])
+        ring = self._rings.get(kind)
+        if ring is None:
+            ring = self._rings[kind] = [[-1, 0] for _ in range(SPAN)]
         bucket = ring[second % SPAN]
         if bucket[0] != second:
             bucket[0], bucket[1] = second, 0
