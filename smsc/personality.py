@@ -69,7 +69,8 @@ class MessageIds:
 
 def message_ids(personality: Personality, number: int, rng: random.Random) -> MessageIds:
     """The ids for the number-th message the SMSC accepted."""
-    unique = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    uses_uuid = IdStyle.UUID in (personality.message_id, personality.receipt_text_id)
+    unique = str(uuid.UUID(int=rng.getrandbits(128), version=4)) if uses_uuid else ""
 
     def written(style: IdStyle) -> str:
         if style is IdStyle.UUID:
