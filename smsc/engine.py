@@ -61,7 +61,7 @@ class Engine:
         self._senders: dict[str, str] = {}  # source address -> the account that last sent from it
         self._mo_reference = 0
         self._alerts: dict[tuple, int] = {}  # (account, handset, esme address) -> alerts planned
-        self.outbox = Outbox(outbound, clock, self._write)
+        self.outbox = Outbox(outbound, clock, self._write, store)
         self._unsaved: list = []  # trace events and the like, written with the next commit
         self._flush_call = None
         self._retention = None  # the hourly purge of what is older than the retention
@@ -102,6 +102,9 @@ class Engine:
 
     def _purge(self) -> defer.Deferred:
         cutoff = self._clock.seconds() - self._config.store.retention_days * 86400
+        dropped = self._outbound.forget_before(cutoff)  # as the store drops them from disk
+        if dropped:
+            self.log.info("retention: {dropped} receipts and MOs no ESME took in time dropped", dropped=dropped)
         return self._store.purge(cutoff).addCallback(self._purged)
 
     def _purged(self, count: int) -> None:

@@ -42,6 +42,7 @@ class Outbound:
     def __init__(self, clock, bindings, retry_interval: float = 5.0, window=lambda system_id: 100):
         """bindings(system_id) returns the next receiving session or None (round-robin);
         window(system_id) the most deliver_sm one session may have outstanding."""
+        self.drained = lambda system_id: None  # told when an account's queue has emptied
         self._clock = clock
         self._bindings = bindings
         self._window = window
@@ -53,12 +54,21 @@ class Outbound:
         """deliver_sm held for an account until a receiving bind takes them."""
         return len(self._waiting[system_id])
 
-    def send(self, system_id: str, value, sent=None, refused=None) -> None:
+    def send(self, system_id: str, value, sent=None, refused=None, created_at: float | None = None) -> None:
         """Queue a pdu.wire DeliverSm or DataSm for the account and send what can go now;
         sent() is called once an ESME has answered it ESME_ROK, refused(status) when an
         ESME refused it for good."""
-        self._waiting[system_id].append((value, sent, refused))
+        self._waiting[system_id].append((value, sent, refused, created_at))
         self.flush(system_id)
+
+    def forget_before(self, cutoff: float) -> int:
+        """Drop what has waited since before `cutoff` (the retention); how many went."""
+        dropped = 0
+        for system_id, queue in self._waiting.items():
+            kept = collections.deque(entry for entry in queue if entry[3] is None or entry[3] >= cutoff)
+            dropped += len(queue) - len(kept)
+            self._waiting[system_id] = kept
+        return dropped
 
     def flush(self, system_id: str) -> None:
         """Hand waiting deliver_sm to bound sessions with room in their window."""
@@ -70,6 +80,8 @@ class Outbound:
             entry = queue.popleft()
             answered = defer.maybeDeferred(session.deliver, entry[0])
             answered.addCallbacks(self._answered, self._failed, callbackArgs=(system_id, entry), errbackArgs=(system_id, entry))
+        if not queue:
+            self.drained(system_id)
 
     def _session_with_room(self, system_id: str):
         window = self._window(system_id)
@@ -82,13 +94,13 @@ class Outbound:
         return None
 
     def _answered(self, _, system_id: str, entry) -> None:
-        _, sent, _ = entry
+        sent = entry[1]
         if sent is not None:
             sent()
         self.flush(system_id)
 
     def _failed(self, failure, system_id: str, entry):
-        value, _, refused = entry
+        value, _, refused, _ = entry
         status = refused_status(failure)
         if status is not None:
             self.log.warn("{system_id} refused a {command} with status 0x{status:08X}; dropped, not resent",

@@ -1,20 +1,33 @@
 """Receipts and MOs on their way from the engine to the ESME: queued on disk in the same
 commit as the state that caused them, handed to the account's receiving binds once that
-commit is done, and removed from disk when the ESME answers (or refuses them for good)."""
+commit is done, and removed from disk when the ESME answers (or refuses them for good).
+
+Memory stays bounded while an account has no receiver: past IN_MEMORY waiting entries, new
+ones stay on disk only ("spilled"), and are read back in order, a batch at a time, as the
+account's queue empties.
+"""
 
 from pdu.status import describe_status
 from smsc import outbox_codec
 from smsc.store import AddEvent, AddOutbox, OutboxEntry, RemoveOutbox, TraceEvent
 
+IN_MEMORY = 10_000  # waiting receipts and MOs kept in memory per account; the rest on disk only
+
 
 class Outbox:
-    def __init__(self, outbound, clock, write):
-        """outbound: smsc.outbound.Outbound; write(operations) stores what nothing waits for."""
+    def __init__(self, outbound, clock, write, store):
+        """outbound: smsc.outbound.Outbound; write(operations) stores what nothing waits for;
+        store reads back what was spilled."""
         self._outbound = outbound
         self._clock = clock
         self._write = write
+        self._store = store
         self.last_id = 0  # continues from the store's after a restart
         self._values: dict[int, object] = {}  # outbox id -> the PDU value, until handed over
+        self._handed: dict[str, int] = {}  # account -> the last outbox id handed to outbound
+        self._spilled: dict[str, int] = {}  # account -> entries left on disk only (a counter)
+        self._reading: set[str] = set()
+        outbound.drained = self._drained
 
     def queue(self, account: str, value, now: float, number: int | None = None, detail: str = "") -> list:
         """The operations that put a deliver_sm (or data_sm) in the outbox; for a message's
@@ -32,8 +45,37 @@ class Outbox:
             if isinstance(operation, AddOutbox):
                 entry = operation.entry
                 value = self._values.pop(entry.id)
+                if not self._room(entry.account):
+                    continue
                 for _ in range(copies):
-                    self._outbound.send(entry.account, value, *self._answers(entry.id, number))
+                    self._hand(entry, value, number)
+
+    def _room(self, account: str) -> bool:
+        """Whether an entry may wait in memory; if not it is spilled: on disk only, for now."""
+        if account in self._spilled or self._outbound.waiting(account) >= IN_MEMORY:
+            self._spilled[account] = self._spilled.get(account, 0) + 1
+            return False
+        return True
+
+    def _hand(self, entry: OutboxEntry, value, number: int | None) -> None:
+        self._handed[entry.account] = entry.id
+        self._outbound.send(entry.account, value, *self._answers(entry.id, number), created_at=entry.created_at)
+
+    def _drained(self, account: str) -> None:
+        """The account's queue is empty: read back the next spilled batch, oldest first."""
+        if account not in self._spilled or account in self._reading:
+            return
+        self._reading.add(account)
+        spilled_before = self._spilled[account]
+        reading = self._store.outbox(account, self._handed.get(account, 0), IN_MEMORY // 2)
+        reading.addCallback(self._read_back, account, spilled_before)
+        reading.addBoth(lambda result: self._reading.discard(account) or result)
+
+    def _read_back(self, entries: list, account: str, spilled_before: int) -> None:
+        if len(entries) < IN_MEMORY // 2 and self._spilled.get(account) == spilled_before:
+            del self._spilled[account]  # all read back, and none spilled since the read began
+        for entry in entries:
+            self._hand(entry, outbox_codec.unpack(entry.pdu), None)
 
     def forget(self, operations: list) -> None:
         """The commit that held these entries failed: they were never queued."""
@@ -42,9 +84,10 @@ class Outbox:
                 self._values.pop(operation.entry.id, None)
 
     def recover(self, entries) -> None:
-        """Send again what a previous run left unanswered."""
+        """Send again what a previous run left unanswered (spilling past IN_MEMORY)."""
         for entry in entries:
-            self._outbound.send(entry.account, outbox_codec.unpack(entry.pdu), *self._answers(entry.id, None))
+            if self._room(entry.account):
+                self._hand(entry, outbox_codec.unpack(entry.pdu), None)
 
     def _answers(self, outbox_id: int, number: int | None):
         """What to do when the ESME takes a receipt or MO (sent) or refuses it for good

@@ -95,6 +95,7 @@ CREATE TABLE outbox (
     pdu BLOB NOT NULL
 );
 CREATE INDEX outbox_by_created_at ON outbox (created_at);
+CREATE INDEX outbox_by_account ON outbox (account, id);
 """
 
 _COLUMNS = ("number, message_id, account, source, destination, state, submitted_at, due_at, "
@@ -331,6 +332,10 @@ class SqliteStore:
         query = "SELECT number, at, hop, detail FROM events WHERE number = ? ORDER BY id"
         return self._read(_events, query, [number])
 
+    def outbox(self, account: str, after: int, limit: int) -> defer.Deferred:
+        query = "SELECT id, account, created_at, pdu FROM outbox WHERE account = ? AND id > ? ORDER BY id LIMIT ?"
+        return self._read(lambda rows: [OutboxEntry(*row) for row in rows], query, [account, after, limit])
+
     def find(
         self,
         destination: str | None = None,
@@ -395,6 +400,8 @@ def _migrate(connection: sqlite3.Connection, path: str) -> None:
                 connection.execute(statement)
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         connection.execute("COMMIT")
+    # Added within schema 1: files made before it get the index on opening.
+    connection.execute("CREATE INDEX IF NOT EXISTS outbox_by_account ON outbox (account, id)")
 
 
 def _apply(connection: sqlite3.Connection, operations: Sequence[Operation]) -> None:

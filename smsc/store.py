@@ -139,6 +139,9 @@ class Store(Protocol):
     def events(self, number: int) -> Deferred[list[TraceEvent]]:
         """A message's trace, in the order it was written."""
 
+    def outbox(self, account: str, after: int, limit: int) -> Deferred[list[OutboxEntry]]:
+        """An account's waiting receipts and MOs with ids above `after`, oldest first."""
+
     def find(
         self,
         destination: str | None = None,

@@ -198,3 +198,36 @@ class TestDeliveringToTheEsme:
         assert [h for h, _ in session.received() if h.command_name == "deliver_sm"] == []
         number = factory.sink.store.message(message_id).result.number
         assert factory.sink.store.events(number).result[-1].hop == "receipt refused"
+
+
+class TestWaitingReceipts:
+    def test_memory_stays_bounded_and_order_is_kept(self, clock, monkeypatch):
+        """Past IN_MEMORY waiting receipts the rest stay on disk; a receiver that binds later
+        gets every one, in order."""
+        from smsc import outbox
+
+        monkeypatch.setattr(outbox, "IN_MEMORY", 6)
+        factory = make_factory(clock)
+        transmitter = WireSession(factory)
+        transmitter.bind(BindType.TRANSMITTER)
+        ids = [submit(transmitter, to("0000")) for _ in range(20)]
+        run_for(clock, 5)
+        assert factory.outbound.waiting("smppclient1") == 6
+        receiver = WireSession(factory, port=40002, answer_deliveries=True)
+        receiver.send(Bind(BindType.RECEIVER, "smppclient1", "password"))
+        run_for(clock, 5)
+        assert [receipt.message_id for receipt in receipts(receiver)] == ids
+
+    def test_retention_drops_what_no_esme_took(self, clock):
+        """Receipts waiting longer than the retention go, from memory as from disk."""
+        from smsc.config import StoreSettings
+
+        factory = make_factory(clock, store=StoreSettings(retention_days=1))
+        transmitter = WireSession(factory)
+        transmitter.bind(BindType.TRANSMITTER)
+        submit(transmitter, to("0000"))
+        run_for(clock, 2 * 86400)
+        receiver = WireSession(factory, port=40002, answer_deliveries=True)
+        receiver.send(Bind(BindType.RECEIVER, "smppclient1", "password"))
+        run_for(clock, 5)
+        assert receipts(receiver) == [] and factory.outbound.waiting("smppclient1") == 0
