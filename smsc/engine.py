@@ -102,6 +102,7 @@ class Engine:
 
     def _purge(self) -> defer.Deferred:
         cutoff = self._clock.seconds() - self._config.store.retention_days * 86400
+        self._schedule.compact(self._live)  # e.g. expiry steps of messages an outage held
         dropped = self._outbound.forget_before(cutoff)  # as the store drops them from disk
         if dropped:
             self.log.info("retention: {dropped} receipts and MOs no ESME took in time dropped", dropped=dropped)
@@ -329,6 +330,12 @@ class Engine:
         self._schedule.at(when, (step, pending.number, pending.generation))
 
     # -- the steps ----------------------------------------------------------------------------
+
+    def _live(self, item) -> bool:
+        if item[0] == ALERT:
+            return True
+        pending = self._pending.get(item[1])
+        return pending is not None and pending.generation == item[2] and not is_final(pending.state)
 
     def _due(self, item) -> None:
         if item[0] == ALERT:

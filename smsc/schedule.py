@@ -43,6 +43,14 @@ class Schedule:
         if heap and self._timer_at is None:
             self._arm(heap[0][0])
 
+    def compact(self, live) -> int:
+        """Drop the entries live(item) calls stale; how many went. O(n): for an hourly tidy,
+        so that steps made stale long before they come due do not pile up."""
+        before = len(self._heap)
+        self._heap = [entry for entry in self._heap if live(entry[2])]
+        heapq.heapify(self._heap)
+        return before - len(self._heap)
+
     def stop(self) -> None:
         if self._timer is not None and self._timer.active():
             self._timer.cancel()

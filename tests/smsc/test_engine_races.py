@@ -231,3 +231,14 @@ class TestWaitingReceipts:
         receiver.send(Bind(BindType.RECEIVER, "smppclient1", "password"))
         run_for(clock, 5)
         assert receipts(receiver) == [] and factory.outbound.waiting("smppclient1") == 0
+
+
+def test_steps_made_stale_by_an_outage_are_tidied(clock):
+    """Expiry steps of messages an outage held do not stay on the heap for their validity."""
+    factory, session = congested(clock, capacity=1000.0, queue_limit=100_000)
+    factory.sink.set_tower("T1", up=False)
+    for _ in range(200):
+        submit(session, to("0000", registered_delivery=0))
+    factory.sink.set_tower("T1", up=True)
+    run_for(clock, 3601)
+    assert factory.sink.pending_count() == 0 and len(factory.sink._schedule) < 10
