@@ -106,7 +106,8 @@ class Engine:
         dropped = self._outbound.forget_before(cutoff)  # as the store drops them from disk
         if dropped:
             self.log.info("retention: {dropped} receipts and MOs no ESME took in time dropped", dropped=dropped)
-        return self._store.purge(cutoff).addCallback(self._purged)
+        # A failed purge is logged and tried again next hour; it must not end the loop.
+        return self._store.purge(cutoff).addCallbacks(self._purged, self._write_failed)
 
     def _purged(self, count: int) -> None:
         if count:

@@ -8,6 +8,8 @@ or replaced meanwhile) is recognised as stale by its owner when it comes due.
 import heapq
 import itertools
 
+BATCH = 5_000  # steps run in one reactor turn at most (a restart may find a million due)
+
 
 class Schedule:
     def __init__(self, clock, run):
@@ -37,11 +39,13 @@ class Schedule:
         self._timer = self._timer_at = None
         now = self._clock.seconds()
         heap = self._heap
-        while heap and heap[0][0] <= now:
+        for _ in range(BATCH):
+            if not heap or heap[0][0] > now:
+                break
             _, _, item = heapq.heappop(heap)
             self._run(item)
         if heap and self._timer_at is None:
-            self._arm(heap[0][0])
+            self._arm(heap[0][0])  # at once if more are due: the reactor serves the network between batches
 
     def compact(self, live) -> int:
         """Drop the entries live(item) calls stale; how many went. O(n): for an hourly tidy,

@@ -242,3 +242,18 @@ def test_steps_made_stale_by_an_outage_are_tidied(clock):
     factory.sink.set_tower("T1", up=True)
     run_for(clock, 3601)
     assert factory.sink.pending_count() == 0 and len(factory.sink._schedule) < 10
+
+
+def test_a_failed_purge_does_not_end_the_hourly_purge(clock):
+    """One store error during a purge is logged; the next hour purges again."""
+    factory, _ = bound(clock)
+    store = slow(factory, clock)
+    calls = []
+
+    def purge(cutoff):
+        calls.append(cutoff)
+        return defer.fail(OSError("disk I/O error")) if len(calls) == 1 else store._store.purge(cutoff)
+
+    store.purge = purge
+    run_for(clock, 3 * 3600 + 1)
+    assert len(calls) == 3  # every hour: the failure at the first stopped nothing
