@@ -7,6 +7,8 @@ ones stay on disk only ("spilled"), and are read back in order, a batch at a tim
 account's queue empties.
 """
 
+from twisted.logger import Logger
+
 from pdu.status import describe_status
 from smsc import outbox_codec
 from smsc.store import AddEvent, AddOutbox, OutboxEntry, RemoveOutbox, TraceEvent
@@ -15,6 +17,8 @@ IN_MEMORY = 10_000  # waiting receipts and MOs kept in memory per account; the r
 
 
 class Outbox:
+    log = Logger()
+
     def __init__(self, outbound, clock, write, store):
         """outbound: smsc.outbound.Outbound; write(operations) stores what nothing waits for;
         store reads back what was spilled."""
@@ -45,6 +49,8 @@ class Outbox:
             if isinstance(operation, AddOutbox):
                 entry = operation.entry
                 value = self._values.pop(entry.id)
+                if entry.id <= self._handed.get(entry.account, 0):
+                    continue  # a read-back of spilled entries found it on disk and sent it already
                 if not self._room(entry.account):
                     continue
                 for _ in range(copies):
@@ -68,14 +74,20 @@ class Outbox:
         self._reading.add(account)
         spilled_before = self._spilled[account]
         reading = self._store.outbox(account, self._handed.get(account, 0), IN_MEMORY // 2)
-        reading.addCallback(self._read_back, account, spilled_before)
-        reading.addBoth(lambda result: self._reading.discard(account) or result)
+        reading.addCallbacks(self._read_back, self._read_failed, (account, spilled_before), errbackArgs=(account,))
 
     def _read_back(self, entries: list, account: str, spilled_before: int) -> None:
         if len(entries) < IN_MEMORY // 2 and self._spilled.get(account) == spilled_before:
             del self._spilled[account]  # all read back, and none spilled since the read began
-        for entry in entries:
+        for entry in entries:  # still "reading": a drain while handing them starts no read
             self._hand(entry, outbox_codec.unpack(entry.pdu), None)
+        self._reading.discard(account)
+        if account in self._spilled and not self._outbound.waiting(account):
+            self._drained(account)  # more spilled while reading, and nothing here to wait on
+
+    def _read_failed(self, failure, account: str) -> None:
+        self._reading.discard(account)
+        self.log.failure("could not read back {account}'s waiting receipts; the next drain tries again", failure, account=account)
 
     def forget(self, operations: list) -> None:
         """The commit that held these entries failed: they were never queued."""

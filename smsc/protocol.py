@@ -67,7 +67,7 @@ class SmscProtocol(SMPPServerProtocol):
         self._faults = wire_faults.HEALTHY
         self._pdus_received = 0
         self._request_octets = None  # the PDU being read, while its handlers run
-        self._raw_outstanding = 0  # requests answered from octets, not yet answered
+        self._raw_waiting: set[defer.Deferred] = set()  # requests answered from octets, not yet answered
         self.outbind = None  # a pdu.wire.Outbind to send first, on connections we dialled
 
     def connectionMade(self):
@@ -158,27 +158,35 @@ class SmscProtocol(SMPPServerProtocol):
     def _answer_raw(self, command_id: int, sequence: int, body: bytes) -> None:
         """submit_multi and replace_sm, which smpp.pdu cannot decode: see smsc.raw_requests."""
         self.onSMPPOperation()
-        answered = self._outstanding(raw_requests.answer(self, command_id, sequence, body))
+        answered = raw_requests.answer(self, command_id, sequence, body)
         answered.addErrback(self._raw_failed, command_id, sequence)
         answered.addCallback(self._write_raw_answer)
+        self._track(answered)
 
     def _answer_fast_submit(self, sequence: int, message, octets: bytes) -> None:
         """A plain submit_sm read by pdu.fast: the same rules, faults and engine as the
         smpp.pdu path, with the response written from octets."""
         self.onSMPPOperation()
-        answered = self._outstanding(raw_requests.answer_submit(self, sequence, message, octets))
+        answered = raw_requests.answer_submit(self, sequence, message, octets)
         answered.addErrback(self._raw_failed, fast.SUBMIT_SM, sequence)
         answered.addCallback(lambda response: self._write_raw_answer(response, submit_response=True))
+        self._track(answered)
 
-    def _outstanding(self, answered):
-        """Count a request answered outside smpp.pdu's transactions, for the window."""
-        self._raw_outstanding += 1
+    def _track(self, answered) -> None:
+        """A request answered outside smpp.pdu's transactions counts in the window, and an
+        unbind waits for its answer as for smpp.twisted's own."""
+        done = defer.Deferred()
+        self._raw_waiting.add(done)
 
-        def done(result):
-            self._raw_outstanding -= 1
+        def finished(result):
+            self._raw_waiting.discard(done)
+            done.callback(None)
             return result
 
-        return answered.addBoth(done)
+        answered.addBoth(finished)
+
+    def finishInboundTxns(self):
+        return defer.DeferredList([*self.inTxns.values(), *self._raw_waiting])
 
     def _raw_failed(self, failure, command_id: int, sequence: int) -> bytes:
         command = raw_requests.COMMANDS.get(command_id, "submit_sm")
@@ -248,7 +256,7 @@ class SmscProtocol(SMPPServerProtocol):
             log.info("{peer}: {command} refused in state {state}: {status}",
                           peer=self._peer(), command=command, state=self.bind_state.value, status=verdict.name)  # fmt: skip
             return verdict
-        if command in session_rules.SUBMITTING and len(self.inTxns) + self._raw_outstanding >= self.account.window:
+        if command in session_rules.SUBMITTING and len(self.inTxns) + len(self._raw_waiting) >= self.account.window:
             answer = self.account.throttle_answer.status
             log.info("{peer}: window of {window} full; answered {status}",
                           peer=self._peer(), window=self.account.window, status=answer.name)  # fmt: skip
@@ -269,8 +277,8 @@ class SmscProtocol(SMPPServerProtocol):
             self.onPDURequest_unbind(reqPDU)
         elif isinstance(reqPDU, PDUDataRequest):
             fault = wire_faults.request_fault(self._faults, self._rng)
-            if fault is wire_faults.GENERIC_NACK:
-                self.sendPDU(GenericNack(seqNum=reqPDU.seqNum, status=pdu_types.CommandStatus.ESME_RSYSERR))
+            if fault is wire_faults.GENERIC_NACK:  # late or silent like any answer, on every path
+                self._write_raw_answer(wire.encode(wire.GENERIC_NACK, reqPDU.seqNum, CommandStatus.ESME_RSYSERR), submit_response=True)
             elif fault is not None:
                 self.sendResponse(reqPDU, library_status(fault), **self._error_body(command, reqPDU))
             else:

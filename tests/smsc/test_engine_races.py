@@ -7,9 +7,10 @@ fails, or writes that never land because the process is killed.
 """
 
 import attrs
+import pytest
 from twisted.internet import defer
 
-from pdu import stored
+from pdu import stored, wire
 from pdu.multi import ReplaceSm
 from pdu.receipts import parse_receipt
 from pdu.status import CommandStatus, MessageState
@@ -257,3 +258,82 @@ def test_a_failed_purge_does_not_end_the_hourly_purge(clock):
     store.purge = purge
     run_for(clock, 3 * 3600 + 1)
     assert len(calls) == 3  # every hour: the failure at the first stopped nothing
+
+
+HANDSET, ESME = Address(1, 1, "8613800130000"), Address(1, 1, "10690001")
+
+
+class LateReads:
+    """The real store, with an outbox read's result landing 5 ms later (the reader thread),
+    and something happening while a given read is out."""
+
+    def __init__(self, store, clock):
+        self._store, self._clock = store, clock
+        self.reads, self.during_read = 0, {}
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    def outbox(self, *args):
+        rows = self._store.outbox(*args).result  # the snapshot is taken now
+        self.reads += 1
+        if self.reads in self.during_read:
+            self._clock.callLater(0.001, self.during_read[self.reads])
+        later = defer.Deferred()
+        self._clock.callLater(0.005, later.callback, rows)
+        return later
+
+
+def texts(session) -> list[str]:
+    return [value.short_message.decode() for header, value in session.received() if header.command_name == "deliver_sm"]
+
+
+class TestReadBack:
+    def test_an_entry_spilled_during_an_empty_read_back_is_not_stranded(self, clock, monkeypatch):
+        """A read-back that finds nothing while a new MO spills reads again: the bound
+        receiver gets that MO and every later one."""
+        from smsc import outbox
+
+        monkeypatch.setattr(outbox, "IN_MEMORY", 10)
+        factory = make_factory(clock)
+        engine = factory.sink
+        engine.outbox._store = reads = LateReads(engine.outbox._store, clock)
+        reads.during_read[2] = lambda: engine.inject_mo(HANDSET, ESME, "late mo")
+        for index in range(15):  # no receiver yet: 10 in memory, 5 on disk only
+            engine.inject_mo(HANDSET, ESME, f"mo {index}")
+        session = WireSession(factory, answer_deliveries=True)
+        session.send(Bind(BindType.TRANSCEIVER, "smppclient1", "password"))
+        seen = []
+        for _ in range(400):
+            run_for(clock, 0.005)
+            seen += texts(session)
+        engine.inject_mo(HANDSET, ESME, "much later mo")
+        run_for(clock, 60)
+        seen += texts(session)
+        assert seen == [f"mo {index}" for index in range(15)] + ["late mo", "much later mo"]
+
+    def test_a_read_back_racing_a_commit_sends_nothing_twice(self, clock, monkeypatch):
+        """An MO on disk whose commit callback has not run when a read-back finds it goes once."""
+        from smsc import outbox
+
+        monkeypatch.setattr(outbox, "IN_MEMORY", 10)
+        factory = make_factory(clock)
+        for index in range(11):  # no receiver: 10 wait in memory, the 11th is spilled
+            factory.sink.inject_mo(HANDSET, ESME, f"mo {index}")
+        slow(factory, clock, write_delay=0.005)
+        factory.sink.inject_mo(HANDSET, ESME, "mo 11")
+        session = WireSession(factory, answer_deliveries=True)
+        session.send(Bind(BindType.TRANSCEIVER, "smppclient1", "password"))
+        run_for(clock, 1)
+        assert sorted(texts(session)) == sorted(f"mo {index}" for index in range(12))
+
+
+@pytest.mark.parametrize("tlvs", [{}, {"user_message_reference": 7}], ids=["pdu.fast", "smpp.pdu"])
+def test_unbind_waits_for_an_outstanding_submit(clock, tlvs):
+    """An unbind right after a submit still being stored: submit_sm_resp comes first, on both paths."""
+    factory, session = bound(clock)
+    slow(factory, clock, write_delay=0.005)
+    session.send(to("0006", tlvs=tlvs))
+    session.send(wire.UNBIND)
+    run_for(clock, 1)
+    assert [header.command_name for header, _ in session.received()][:2] == ["submit_sm_resp", "unbind_resp"]

@@ -178,3 +178,14 @@ class TestSubmitMultiAndReplace:
         assert [name for name, _ in commands(session) if name != "deliver_sm"] == []
         run_for(clock, 0.2)
         assert "submit_multi_resp" in [name for name, _ in commands(session)]
+
+
+class TestNackOnBothPaths:
+    @pytest.mark.parametrize("tlvs", [{}, {"user_message_reference": 7}], ids=["pdu.fast", "smpp.pdu"])
+    def test_a_late_link_nacks_late(self, clock, tlvs):
+        """generic_nack_share with response_delay: the nack is late too, whichever path reads the submit."""
+        session = faulty_session(clock, generic_nack_share=1.0, response_delay=5)
+        session.send(attrs.evolve(SUBMIT, tlvs=tlvs))
+        assert commands(session) == []
+        run_for(clock, 5.1)
+        assert commands(session) == [("generic_nack", CommandStatus.ESME_RSYSERR)]
