@@ -29,8 +29,10 @@ def refused_status(failure) -> int | None:
     """The status an ESME refused a deliver_sm with, when it is one that will not pass."""
     if not failure.check(SMPPTransactionError):
         return None
-    status = getattr(failure.value.response, "status", None)
-    code = constants.command_status_name_map.get(getattr(status, "name", None))
+    response = failure.value.response
+    code = getattr(response, "raw_status", None)  # as read from the header, vendor codes too
+    if code is None:
+        code = constants.command_status_name_map.get(getattr(getattr(response, "status", None), "name", None))
     if code is None or code in TRY_AGAIN:
         return None
     return code

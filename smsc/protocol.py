@@ -134,7 +134,9 @@ class SmscProtocol(SMPPServerProtocol):
         if command_id == fast.DELIVER_SM_RESP and sequence in self.outTxns:
             # Only the status matters to the transaction: no need to parse the body.
             status = struct.unpack("!L", message[8:12])[0]
-            self.PDUResponseReceived(operations.DeliverSMResp(sequence, library_status(status)))
+            response = operations.DeliverSMResp(sequence, library_status(status))
+            response.raw_status = status  # smpp.pdu knows no vendor codes: keep the real one
+            self.PDUResponseReceived(response)
             return
         if command_id == fast.SUBMIT_SM and sequence:
             submit = fast.read_submit_sm(message[16:])

@@ -337,3 +337,18 @@ def test_unbind_waits_for_an_outstanding_submit(clock, tlvs):
     session.send(wire.UNBIND)
     run_for(clock, 1)
     assert [header.command_name for header, _ in session.received()][:2] == ["submit_sm_resp", "unbind_resp"]
+
+
+def test_a_vendor_status_refusal_is_reported_as_written(clock):
+    """A receipt refused with a vendor status (0x400) leaves the outbox, the trace naming 0x00000400."""
+    factory = make_factory(clock)
+    session = WireSession(factory)
+    session.bind()
+    message_id = submit(session, to("0000"))
+    run_for(clock, 1)
+    (header,) = [h for h, _ in session.received() if h.command_name == "deliver_sm"]
+    session.send(DeliverSmResp(), header.sequence_number, status=0x400)
+    run_for(clock, 60)
+    number = factory.sink.store.message(message_id).result.number
+    (refused,) = [event for event in factory.sink.store.events(number).result if event.hop == "receipt refused"]
+    assert "0x00000400" in refused.detail
