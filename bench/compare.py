@@ -16,6 +16,7 @@ First with TCP_NODELAY on the client, then with Nagle on as most real ESMEs leav
 import argparse
 import asyncio
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -107,6 +108,8 @@ def ratios(rows: list[tuple[str, bool, dict]]) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.compare", description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=20_000, help="submit_sm per phase (default 20000)")
+    parser.add_argument("--pairs", type=int, default=0,
+                        help="then this many more bare/ours runs, alternating, Nagle off: the ratio's spread on a noisy machine")  # fmt: skip
     args = parser.parse_args(argv)
     rows = []
     began = time.perf_counter()
@@ -121,6 +124,23 @@ def main(argv: list[str] | None = None) -> None:
           f"{time.perf_counter() - began:.0f} s in all:")  # fmt: skip
     print(table(rows))
     print("\n".join(ratios(rows)))
+    if args.pairs:
+        alternating(args.pairs, args.messages)
+
+
+def alternating(pairs: int, messages: int) -> None:
+    """ours ÷ bare from back-to-back pairs: noise that moves both together cancels out."""
+    (bare_command,) = [command for label, command, nagle in PHASES if label == BARE and not nagle]
+    (our_command,) = [command for label, command, nagle in PHASES if label == OURS and not nagle]
+    found = []
+    with tempfile.TemporaryDirectory(prefix="bench-pairs-") as folder:
+        for number in range(1, pairs + 1):
+            bare = measure(bare_command, False, messages, Path(folder), f"bare{number}")["submits_per_s"]
+            ours = measure(our_command, False, messages, Path(folder), f"ours{number}")["submits_per_s"]
+            found.append(ours / bare)
+            print(f"pair {number}/{pairs}: bare {bare:,.0f}/s, ours {ours:,.0f}/s, ours ÷ bare {ours / bare:.2f}", flush=True)
+    print(f"ours ÷ bare over {pairs} pairs, Nagle off: median {statistics.median(found):.2f}, "
+          f"range {min(found):.2f}–{max(found):.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":
