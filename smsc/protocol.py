@@ -68,6 +68,7 @@ class SmscProtocol(SMPPServerProtocol):
         self._pdus_received = 0
         self._request_octets = None  # the PDU being read, while its handlers run
         self._raw_waiting: set[defer.Deferred] = set()  # requests answered from octets, not yet answered
+        self._timers_pushed_at = float("-inf")  # when the link timers were last pushed back
         self.outbind = None  # a pdu.wire.Outbind to send first, on connections we dialled
 
     def connectionMade(self):
@@ -194,6 +195,14 @@ class SmscProtocol(SMPPServerProtocol):
         command = raw_requests.COMMANDS.get(command_id, "submit_sm")
         log.failure("{peer}: {command} failed inside the SMSC", failure, peer=self._peer(), command=command)
         return raw_requests.error_response(command_id, sequence, CommandStatus.ESME_RSYSERR)
+
+    def onSMPPOperation(self):
+        """smpp.twisted pushes back its enquire_link and inactivity timers on every PDU; at
+        thousands of PDUs a second, once a second does as well (they count in tens of seconds)."""
+        now = self.factory.clock.seconds()
+        if now - self._timers_pushed_at >= 1.0 or not self.isBound():
+            self._timers_pushed_at = now
+            super().onSMPPOperation()
 
     def request_fault(self):
         """The wire fault (if any) a data request meets before the SMSC reads it."""

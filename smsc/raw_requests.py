@@ -50,26 +50,33 @@ def answer(session, command_id: int, sequence: int, body: bytes):
     return response
 
 
-@defer.inlineCallbacks
-def answer_submit(session, sequence: int, message: SubmitSm, octets: bytes):
-    """The submit_sm_resp octets for a submit_sm pdu.fast has read (a Deferred)."""
+def answer_submit(session, sequence: int, message: SubmitSm, octets: bytes) -> defer.Deferred:
+    """The submit_sm_resp octets for a submit_sm pdu.fast has read. Plain callbacks rather
+    than inlineCallbacks: this runs for every message."""
     status = session.admission("submit_sm")
     if status != CommandStatus.ESME_ROK:
-        return fast.write_submit_sm_resp(sequence, status)
+        return defer.succeed(fast.write_submit_sm_resp(sequence, status))
     fault = session.request_fault()
     if fault is wire_faults.GENERIC_NACK:
-        return wire.encode(wire.GENERIC_NACK, sequence, CommandStatus.ESME_RSYSERR)
+        return defer.succeed(wire.encode(wire.GENERIC_NACK, sequence, CommandStatus.ESME_RSYSERR))
     if fault is not None:
-        return fast.write_submit_sm_resp(sequence, fault)
+        return defer.succeed(fast.write_submit_sm_resp(sequence, fault))
     try:
         check_submit(message, session.now())
-        message_id = yield session.factory.sink.submit(session.account, message, octets)
     except SmppError as refusal:
-        log.info("{peer}: submit_sm refused: {refusal}", peer=session.peer(), refusal=str(refusal))
-        if refusal.closes_session:
-            session.callLater(0, session.shutdown)
-        return fast.write_submit_sm_resp(sequence, refusal.status)
-    return fast.write_submit_sm_resp(sequence, CommandStatus.ESME_ROK, message_id)
+        return defer.succeed(_refused(session, sequence, refusal))
+    submitted = defer.maybeDeferred(session.factory.sink.submit, session.account, message, octets)
+    return submitted.addCallbacks(
+        lambda message_id: fast.write_submit_sm_resp(sequence, CommandStatus.ESME_ROK, message_id),
+        lambda failure: _refused(session, sequence, failure.trap(SmppError) and failure.value),
+    )
+
+
+def _refused(session, sequence: int, refusal: SmppError) -> bytes:
+    log.info("{peer}: submit_sm refused: {refusal}", peer=session.peer(), refusal=str(refusal))
+    if refusal.closes_session:
+        session.callLater(0, session.shutdown)
+    return fast.write_submit_sm_resp(sequence, refusal.status)
 
 
 @defer.inlineCallbacks
