@@ -168,6 +168,24 @@ def test_national_prefix_is_honoured(clock):
     assert [header.command_status for header, _ in session.received()] == [0]
 
 
+def refuse_the_receipt(clock, status: int):
+    """A delivered message whose receipt the ESME answers with `status`; returns the factory,
+    the session and a function reading the message's trace."""
+    factory = make_factory(clock)
+    session = WireSession(factory)
+    session.bind()
+    message_id = submit(session, to("0000"))
+    run_for(clock, 1)
+    (header,) = [h for h, _ in session.received() if h.command_name == "deliver_sm"]
+    session.send(DeliverSmResp(), header.sequence_number, status=status)
+
+    def trace():
+        store = factory.sink.store
+        return store.events(store.message(message_id).result.number).result
+
+    return factory, session, trace
+
+
 class TestDeliveringToTheEsme:
     def test_a_receiver_gets_at_most_its_window_outstanding(self, clock):
         """300 receipts wait for a receiver; it gets 100 (the window), the next 100 as it answers."""
@@ -188,17 +206,10 @@ class TestDeliveringToTheEsme:
     def test_a_receipt_refused_for_good_is_not_sent_again(self, clock):
         """ESME_RX_R_APPN (0x66) to a receipt: it leaves the outbox, the trace says so, and
         it is not sent again."""
-        factory = make_factory(clock)
-        session = WireSession(factory)
-        session.bind()
-        message_id = submit(session, to("0000"))
-        run_for(clock, 1)
-        (header,) = [h for h, _ in session.received() if h.command_name == "deliver_sm"]
-        session.send(DeliverSmResp(), header.sequence_number, status=CommandStatus.ESME_RX_R_APPN)
+        factory, session, trace = refuse_the_receipt(clock, CommandStatus.ESME_RX_R_APPN)
         run_for(clock, 3600)
         assert [h for h, _ in session.received() if h.command_name == "deliver_sm"] == []
-        number = factory.sink.store.message(message_id).result.number
-        assert factory.sink.store.events(number).result[-1].hop == "receipt refused"
+        assert trace()[-1].hop == "receipt refused"
 
 
 class TestWaitingReceipts:
@@ -341,14 +352,7 @@ def test_unbind_waits_for_an_outstanding_submit(clock, tlvs):
 
 def test_a_vendor_status_refusal_is_reported_as_written(clock):
     """A receipt refused with a vendor status (0x400) leaves the outbox, the trace naming 0x00000400."""
-    factory = make_factory(clock)
-    session = WireSession(factory)
-    session.bind()
-    message_id = submit(session, to("0000"))
-    run_for(clock, 1)
-    (header,) = [h for h, _ in session.received() if h.command_name == "deliver_sm"]
-    session.send(DeliverSmResp(), header.sequence_number, status=0x400)
+    _, _, trace = refuse_the_receipt(clock, 0x400)
     run_for(clock, 60)
-    number = factory.sink.store.message(message_id).result.number
-    (refused,) = [event for event in factory.sink.store.events(number).result if event.hop == "receipt refused"]
+    (refused,) = [event for event in trace() if event.hop == "receipt refused"]
     assert "0x00000400" in refused.detail
