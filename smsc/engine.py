@@ -60,7 +60,7 @@ class Engine:
         self._last_number = 0
         self._senders: dict[str, str] = {}  # source address -> the account that last sent from it
         self._mo_reference = 0
-        self._alerts: dict[tuple, int] = {}  # (account, handset, esme address) -> alerts planned
+        self._alerts: set[tuple] = set()  # (account, handset, esme address) with an alert planned
         self.outbox = Outbox(outbound, clock, self._write, store)
         self._unsaved: list = []  # trace events and the like, written with the next commit
         self._flush_call = None
@@ -372,9 +372,8 @@ class Engine:
 
     def _hold(self, pending: Pending, tower: TowerState, events: list) -> None:
         pending.error = int(MapError.SYSTEM_FAILURE)  # what a receipt says if the outage outlasts validity
-        pending.generation += 1
+        self._next(pending, pending.expires_at, EXPIRE)
         tower.held.append((pending.number, pending.generation))
-        self._schedule.at(pending.expires_at, (EXPIRE, pending.number, pending.generation))
         events.append(TraceEvent(pending.number, self._clock.seconds(), "held", f"tower {tower.id} is down"))
         self._write([self._change(pending, self._clock.seconds()), *map(AddEvent, events)])  # a restart retries it
 
@@ -417,8 +416,7 @@ class Engine:
             retry_at = min(retry_at, meeting.until)  # the network alerts the SMSC when it returns
         operations = []
         if retry_at >= pending.expires_at:
-            pending.generation += 1
-            self._schedule.at(pending.expires_at, (EXPIRE, pending.number, pending.generation))
+            self._next(pending, pending.expires_at, EXPIRE)
             events.append(TraceEvent(pending.number, now, "waiting", "no retry before validity ends"))
         else:
             self._next(pending, retry_at, ATTEMPT)
@@ -439,11 +437,11 @@ class Engine:
         of the account's messages wait for it."""
         key = (pending.account.system_id, pending.destination, pending.source)
         if key not in self._alerts:
-            self._alerts[key] = 1
+            self._alerts.add(key)
             self._schedule.at(back_at, (ALERT, key))
 
     def _alert(self, key: tuple) -> None:
-        del self._alerts[key]
+        self._alerts.remove(key)
         system_id, handset, esme = key
         self.stats.count(system_id, "alert_notification")
         self._outbound.send(system_id, wire.AlertNotification(handset, esme, ms_availability_status=0))

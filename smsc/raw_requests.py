@@ -29,10 +29,10 @@ def error_response(command_id: int, sequence: int, status: int, failures=()) -> 
     return multi.write_replace_sm_resp(sequence, status)
 
 
-@defer.inlineCallbacks
-def answer(session, command_id: int, sequence: int, body: bytes):
-    """The response octets for one submit_multi or replace_sm (a Deferred)."""
-    status = session.admission(COMMANDS[command_id])
+def _turned_away(session, command: str, command_id: int, sequence: int) -> bytes | None:
+    """The answer to a request refused before it is read (bind state, window, a wire fault),
+    or None to go on."""
+    status = session.admission(command)
     if status != CommandStatus.ESME_ROK:
         return error_response(command_id, sequence, status)
     fault = session.request_fault()
@@ -40,6 +40,15 @@ def answer(session, command_id: int, sequence: int, body: bytes):
         return wire.encode(wire.GENERIC_NACK, sequence, CommandStatus.ESME_RSYSERR)
     if fault is not None:
         return error_response(command_id, sequence, fault)
+    return None
+
+
+@defer.inlineCallbacks
+def answer(session, command_id: int, sequence: int, body: bytes):
+    """The response octets for one submit_multi or replace_sm (a Deferred)."""
+    refused = _turned_away(session, COMMANDS[command_id], command_id, sequence)
+    if refused is not None:
+        return refused
     try:
         if command_id == multi.SUBMIT_MULTI:
             response = yield _submit_multi(session, sequence, body)
@@ -53,14 +62,9 @@ def answer(session, command_id: int, sequence: int, body: bytes):
 def answer_submit(session, sequence: int, message: SubmitSm, octets: bytes) -> defer.Deferred:
     """The submit_sm_resp octets for a submit_sm pdu.fast has read. Plain callbacks rather
     than inlineCallbacks: this runs for every message."""
-    status = session.admission("submit_sm")
-    if status != CommandStatus.ESME_ROK:
-        return defer.succeed(fast.write_submit_sm_resp(sequence, status))
-    fault = session.request_fault()
-    if fault is wire_faults.GENERIC_NACK:
-        return defer.succeed(wire.encode(wire.GENERIC_NACK, sequence, CommandStatus.ESME_RSYSERR))
-    if fault is not None:
-        return defer.succeed(fast.write_submit_sm_resp(sequence, fault))
+    refused = _turned_away(session, "submit_sm", fast.SUBMIT_SM, sequence)
+    if refused is not None:
+        return defer.succeed(refused)
     try:
         check_submit(message, session.now())
     except SmppError as refusal:
