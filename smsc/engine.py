@@ -364,7 +364,7 @@ class Engine:
             return self._hold(pending, tower, events)
         test = self.handsets.test_number(number)
         transit = 0.0 if test and test.instant else self.network.transit(self.network.message_class(pending.service_type))
-        route = self.network.route(number, now, transit, pending.priority, test.backlog if test else 0.0)
+        route = self.network.route(tower, now, transit, pending.priority, test.backlog if test else 0.0)
         pending.tower, pending.reached_tower_at = route.tower, route.reaches_tower_at
         events.append(TraceEvent(pending.number, now, "routed", f"to {carrier.name}, tower {tower.id}"))
         self._next(pending, route.on_air_at, ON_AIR)

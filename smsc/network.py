@@ -100,13 +100,11 @@ class CarrierState:
 
 @attrs.frozen
 class Route:
-    """One attempt's path: carrier and tower, when it reaches the tower and goes on air."""
+    """One attempt's path: when it reaches its tower and when it goes on air."""
 
-    carrier: CarrierState
     tower: TowerState
     reaches_tower_at: float
     on_air_at: float
-    queued: int  # messages ahead of it at the tower when it arrived
 
 
 class Network:
@@ -138,18 +136,14 @@ class Network:
         latency = self.config.latency[message_class]
         return self._rng.lognormvariate(math.log(latency.median), latency.sigma)
 
-    def route(self, number: str, now: float, transit: float, priority: bool = False, backlog: float = 0.0) -> Route | None:
-        """Reserve the carrier link and the tower for one attempt; None when no carrier owns
-        the number. A priority message does not wait behind the tower's queue."""
-        carrier = self.carrier_for(number)
-        if carrier is None:
-            return None
-        tower = carrier.tower_for(number)
-        departs_at = carrier.link.reserve(now)
+    @staticmethod
+    def route(tower: TowerState, now: float, transit: float, priority: bool = False, backlog: float = 0.0) -> Route:
+        """Reserve the tower's carrier link and the tower for one attempt. A priority message
+        does not wait behind the tower's queue."""
+        departs_at = tower.carrier.link.reserve(now)
         reaches_tower_at = departs_at + transit
-        queued = tower.air.waiting(reaches_tower_at)
         on_air_at = tower.air.reserve(reaches_tower_at)
         if priority:
             on_air_at = reaches_tower_at
         on_air_at += tower.config.backlog + backlog
-        return Route(carrier, tower, reaches_tower_at, on_air_at, queued)
+        return Route(tower, reaches_tower_at, on_air_at)

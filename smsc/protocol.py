@@ -161,23 +161,19 @@ class SmscProtocol(SMPPServerProtocol):
     def _answer_raw(self, command_id: int, sequence: int, body: bytes) -> None:
         """submit_multi and replace_sm, which smpp.pdu cannot decode: see smsc.raw_requests."""
         self.onSMPPOperation()
-        answered = raw_requests.answer(self, command_id, sequence, body)
-        answered.addErrback(self._raw_failed, command_id, sequence)
-        answered.addCallback(self._write_raw_answer)
-        self._track(answered)
+        self._answer_from_octets(raw_requests.answer(self, command_id, sequence, body), command_id, sequence)
 
     def _answer_fast_submit(self, sequence: int, message, octets: bytes) -> None:
         """A plain submit_sm read by pdu.fast: the same rules, faults and engine as the
         smpp.pdu path, with the response written from octets."""
         self.onSMPPOperation()
-        answered = raw_requests.answer_submit(self, sequence, message, octets)
-        answered.addErrback(self._raw_failed, fast.SUBMIT_SM, sequence)
-        answered.addCallback(lambda response: self._write_raw_answer(response, submit_response=True))
-        self._track(answered)
+        self._answer_from_octets(raw_requests.answer_submit(self, sequence, message, octets), fast.SUBMIT_SM, sequence)
 
-    def _track(self, answered) -> None:
-        """A request answered outside smpp.pdu's transactions counts in the window, and an
-        unbind waits for its answer as for smpp.twisted's own."""
+    def _answer_from_octets(self, answered, command_id: int, sequence: int) -> None:
+        """Write an answer built outside smpp.pdu's transactions. It counts in the window
+        until written, and an unbind waits for it as for smpp.twisted's own."""
+        answered.addErrback(self._raw_failed, command_id, sequence)
+        answered.addCallback(self._write_raw_answer, submit_response=command_id == fast.SUBMIT_SM)
         done = defer.Deferred()
         self._raw_waiting.add(done)
 
