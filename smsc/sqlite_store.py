@@ -21,6 +21,7 @@ write: for virtual-time tests and deterministic scenario runs on a `task.Clock`.
 """
 
 import itertools
+import json
 import operator
 import os
 import queue
@@ -48,7 +49,7 @@ from smsc.store import (
 )
 
 FILE_NAME = "messages.sqlite3"
-SCHEMA_VERSION = 1  # PRAGMA user_version; a later version migrates from the one it finds
+SCHEMA_VERSION = 2  # PRAGMA user_version; a later version migrates from the one it finds
 MAX_BATCH = 4096  # writes in one transaction: bounds the latency one commit adds to the next
 PURGE_CHUNK = 2000  # messages deleted per transaction, so a big purge does not stall submits
 SYNC_MODES = {"full": "FULL", "normal": "NORMAL"}
@@ -58,6 +59,8 @@ _FINAL = ", ".join(str(state) for state in sorted(FINAL_STATES))
 # AUTOINCREMENT keeps the highest number ever stored in sqlite_sequence, even after a purge
 # deleted it, so recovery never hands out a used number again. The two partial indexes hold
 # only the rows recovery and retention look for: pending messages, finished ones by time.
+# A row of `events` holds the hops one commit added to one message's trace (a JSON list of
+# [at, hop, detail]): a delivered message takes three rows instead of nine.
 SCHEMA = f"""
 CREATE TABLE messages (
     number INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -83,9 +86,7 @@ CREATE INDEX messages_finished ON messages (done_at) WHERE state IN ({_FINAL});
 CREATE TABLE events (
     id INTEGER PRIMARY KEY,
     number INTEGER NOT NULL,
-    at REAL NOT NULL,
-    hop TEXT NOT NULL,
-    detail TEXT NOT NULL
+    hops TEXT NOT NULL
 );
 CREATE INDEX events_by_number ON events (number);
 CREATE TABLE outbox (
@@ -113,10 +114,7 @@ _STATEMENTS = {
         " body = coalesce(?, body), expires_at = coalesce(?, expires_at) WHERE number = ?",
         lambda op: (op.state, op.attempts, op.due_at, op.done_at, op.error, op.body, op.expires_at, op.number),
     ),
-    AddEvent: (
-        "INSERT INTO events (number, at, hop, detail) VALUES (?, ?, ?, ?)",
-        lambda op: (op.event.number, op.event.at, op.event.hop, op.event.detail),
-    ),
+    AddEvent: ("INSERT INTO events (number, hops) VALUES (?, ?)", None),  # rows made by _packed_events
     AddOutbox: (
         "INSERT INTO outbox (id, account, created_at, pdu) VALUES (?, ?, ?, ?)",
         lambda op: (op.entry.id, op.entry.account, op.entry.created_at, op.entry.pdu),
@@ -329,8 +327,8 @@ class SqliteStore:
         return self._read(_messages, query, parameters).addCallback(lambda found: found[0] if found else None)
 
     def events(self, number: int) -> defer.Deferred:
-        query = "SELECT number, at, hop, detail FROM events WHERE number = ? ORDER BY id"
-        return self._read(_events, query, [number])
+        query = "SELECT hops FROM events WHERE number = ? ORDER BY id"
+        return self._read(lambda rows: _events(number, rows), query, [number])
 
     def outbox(self, account: str, after: int, limit: int) -> defer.Deferred:
         query = "SELECT id, account, created_at, pdu FROM outbox WHERE account = ? AND id > ? ORDER BY id LIMIT ?"
@@ -400,8 +398,28 @@ def _migrate(connection: sqlite3.Connection, path: str) -> None:
                 connection.execute(statement)
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         connection.execute("COMMIT")
+        return
     # Added within schema 1: files made before it get the index on opening.
     connection.execute("CREATE INDEX IF NOT EXISTS outbox_by_account ON outbox (account, id)")
+    if version == 1:
+        _one_row_per_hop_to_packed(connection)
+
+
+def _one_row_per_hop_to_packed(connection: sqlite3.Connection) -> None:
+    """Schema 1 kept one row per hop; 2 packs them. Old rows become one-hop rows, ids kept."""
+    connection.execute("BEGIN")
+    connection.execute("ALTER TABLE events RENAME TO events_v1")
+    connection.execute("DROP INDEX events_by_number")
+    connection.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, number INTEGER NOT NULL, hops TEXT NOT NULL)")
+    connection.execute("CREATE INDEX events_by_number ON events (number)")
+    rows = connection.execute("SELECT id, number, at, hop, detail FROM events_v1")
+    connection.executemany(
+        "INSERT INTO events (id, number, hops) VALUES (?, ?, ?)",
+        ((id, number, json.dumps([[at, hop, detail]])) for id, number, at, hop, detail in rows),
+    )
+    connection.execute("DROP TABLE events_v1")
+    connection.execute("PRAGMA user_version = 2")
+    connection.execute("COMMIT")
 
 
 def _apply(connection: sqlite3.Connection, operations: Sequence[Operation]) -> None:
@@ -414,12 +432,21 @@ def _apply(connection: sqlite3.Connection, operations: Sequence[Operation]) -> N
         raise TypeError(f"not a store operation: {error.args[0].__name__}") from None
     for kind, run in itertools.groupby(operations, type):
         statement, parameters = _STATEMENTS[kind]
-        rows = [parameters(operation) for operation in run]
+        rows = _packed_events(run) if kind is AddEvent else [parameters(operation) for operation in run]
         changed = connection.executemany(statement, rows).rowcount
         if kind is ChangeMessage and changed != len(rows):
             numbers = [row[-1] for row in rows]
             missing = [n for n in numbers if not connection.execute("SELECT 1 FROM messages WHERE number = ?", (n,)).fetchone()]
             raise MissingMessage(f"no message numbered {', '.join(map(str, missing))}")
+
+
+def _packed_events(operations) -> list[tuple[int, str]]:
+    """One row per message: its hops, in the order written."""
+    hops = {}
+    for operation in operations:
+        event = operation.event
+        hops.setdefault(event.number, []).append((event.at, event.hop, event.detail))
+    return [(number, json.dumps(its)) for number, its in hops.items()]
 
 
 def _apply_alone(connection: sqlite3.Connection, operations: Sequence[Operation]) -> Exception | None:
@@ -451,8 +478,8 @@ def _messages(rows) -> list[StoredMessage]:
     return [StoredMessage(*row) for row in rows]
 
 
-def _events(rows) -> list[TraceEvent]:
-    return [TraceEvent(*row) for row in rows]
+def _events(number: int, rows) -> list[TraceEvent]:
+    return [TraceEvent(number, *hop) for (hops,) in rows for hop in json.loads(hops)]
 
 
 def _fire(outcomes: list) -> None:

@@ -249,6 +249,25 @@ class TestRecovery:
         with pytest.raises(RuntimeError, match="schema"):
             SqliteStore.open(store.path.rsplit("/", 1)[0], task.Clock())
 
+    def test_schema_1_file_is_migrated(self, tmp_path):
+        """A file from the release that kept one row per hop opens with its traces whole,
+        in order, and new hops follow them."""
+        with sqlite3.connect(tmp_path / sqlite_store.FILE_NAME) as old:
+            old.executescript(SCHEMA_1)
+            old.executemany("INSERT INTO events (number, at, hop, detail) VALUES (?, ?, ?, ?)",
+                            [(1, NOW, "received", "from a"), (2, NOW, "received", ""), (1, NOW + 0.125, "stored", "")])  # fmt: skip
+        store = SqliteStore.open(str(tmp_path), task.Clock(), threaded=False)
+        fired(store.write([AddEvent(TraceEvent(1, NOW + 1, "routed", "to B"))]))
+        assert fired(store.events(1)) == [
+            TraceEvent(1, NOW, "received", "from a"),
+            TraceEvent(1, NOW + 0.125, "stored"),
+            TraceEvent(1, NOW + 1, "routed", "to B"),
+        ]
+        assert fired(store.events(2)) == [TraceEvent(2, NOW, "received")]
+        fired(store.close())
+        with sqlite3.connect(store.path) as connection:
+            assert connection.execute("PRAGMA user_version").fetchone()[0] == sqlite_store.SCHEMA_VERSION
+
     def test_file_is_wal(self, tmp_path):
         """The file is created in WAL mode, in a directory made on demand."""
         store = SqliteStore.open(str(tmp_path / "a" / "b"), task.Clock(), sync="normal", threaded=False)
@@ -485,3 +504,19 @@ class TestCrash:
         assert set(acknowledged) <= {m.number for m in recovered.pending}
         assert recovered.last_number >= max(acknowledged)
         store.close()
+
+
+# The schema of the first release (user_version 1), to prove the migration from it.
+SCHEMA_1 = """
+CREATE TABLE messages (number INTEGER PRIMARY KEY AUTOINCREMENT, message_id TEXT NOT NULL, account TEXT NOT NULL,
+    source TEXT NOT NULL, destination TEXT NOT NULL, state INTEGER NOT NULL, submitted_at REAL NOT NULL,
+    due_at REAL NOT NULL, expires_at REAL NOT NULL, attempts INTEGER NOT NULL, done_at REAL,
+    error INTEGER NOT NULL, body BLOB NOT NULL);
+CREATE TABLE events (id INTEGER PRIMARY KEY, number INTEGER NOT NULL, at REAL NOT NULL, hop TEXT NOT NULL,
+    detail TEXT NOT NULL);
+CREATE INDEX events_by_number ON events (number);
+CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL, created_at REAL NOT NULL,
+    pdu BLOB NOT NULL);
+CREATE INDEX outbox_by_created_at ON outbox (created_at);
+PRAGMA user_version = 1;
+"""
