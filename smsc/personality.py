@@ -69,6 +69,9 @@ class MessageIds:
 
 def message_ids(personality: Personality, number: int, rng: random.Random) -> MessageIds:
     """The ids for the number-th message the SMSC accepted."""
+    if personality.message_id is IdStyle.DECIMAL and personality.receipt_text_id in (None, IdStyle.DECIMAL):
+        decimal = str(number).zfill(personality.message_id_width)  # the default, on every submit
+        return MessageIds(decimal, decimal)
     uses_uuid = IdStyle.UUID in (personality.message_id, personality.receipt_text_id)
     unique = str(uuid.UUID(int=rng.getrandbits(128), version=4)) if uses_uuid else ""
 

@@ -31,6 +31,9 @@ def preview(message: SubmitSm, length: int = 20) -> str:
         text = textcodec.decode(body, encoding)
     except (ValueError, TypeError):
         return ""
+    head = text[:length]
+    if head.isascii() and head.isprintable():  # the common case, without a loop
+        return head
     return "".join(char for char in text if " " <= char <= "~")[:length]
 
 
