@@ -40,21 +40,38 @@ from smsc.store import (
     ChangeMessage,
     MissingMessage,
     Operation,
+    OptIn,
+    OptOut,
     OutboxEntry,
     Recovered,
     RemoveOutbox,
+    Spend,
     StoreClosed,
     StoredMessage,
     TraceEvent,
 )
 
 FILE_NAME = "messages.sqlite3"
-SCHEMA_VERSION = 2  # PRAGMA user_version; a later version migrates from the one it finds
+SCHEMA_VERSION = 3  # PRAGMA user_version; a later version migrates from the one it finds
 MAX_BATCH = 4096  # writes in one transaction: bounds the latency one commit adds to the next
 PURGE_CHUNK = 2000  # messages deleted per transaction, so a big purge does not stall submits
 SYNC_MODES = {"full": "FULL", "normal": "NORMAL"}
 
 _FINAL = ", ".join(str(state) for state in sorted(FINAL_STATES))
+
+# Opt-outs and what accounts spent: small tables that retention never touches.
+_SCHEMA_3_TABLES = """
+CREATE TABLE opt_outs (
+    sender TEXT NOT NULL,
+    number TEXT NOT NULL,
+    at REAL NOT NULL,
+    PRIMARY KEY (sender, number)
+) WITHOUT ROWID;
+CREATE TABLE spent (
+    account TEXT PRIMARY KEY,
+    micros INTEGER NOT NULL
+) WITHOUT ROWID;
+"""
 
 # AUTOINCREMENT keeps the highest number ever stored in sqlite_sequence, even after a purge
 # deleted it, so recovery never hands out a used number again. The two partial indexes hold
@@ -75,7 +92,9 @@ CREATE TABLE messages (
     attempts INTEGER NOT NULL,
     done_at REAL,
     error INTEGER NOT NULL,
-    body BLOB NOT NULL
+    body BLOB NOT NULL,
+    segments INTEGER NOT NULL DEFAULT 1,
+    charge INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX messages_by_message_id ON messages (message_id);
 CREATE INDEX messages_by_destination ON messages (destination, number);
@@ -97,22 +116,23 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_by_created_at ON outbox (created_at);
 CREATE INDEX outbox_by_account ON outbox (account, id);
-"""
+""" + _SCHEMA_3_TABLES
 
 _COLUMNS = ("number, message_id, account, source, destination, state, submitted_at, due_at, "
-            "expires_at, attempts, done_at, error, body")  # fmt: skip
+            "expires_at, attempts, done_at, error, body, segments, charge")  # fmt: skip
 
 # Each operation: its statement and its parameters. Consecutive operations of one kind go
 # to SQLite in one executemany.
 _STATEMENTS = {
     AddMessage: (
-        f"INSERT INTO messages ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO messages ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         lambda op, row=operator.attrgetter(*_COLUMNS.split(", ")): row(op.message),
     ),
     ChangeMessage: (
         "UPDATE messages SET state = ?, attempts = ?, due_at = ?, done_at = ?, error = ?,"
-        " body = coalesce(?, body), expires_at = coalesce(?, expires_at) WHERE number = ?",
-        lambda op: (op.state, op.attempts, op.due_at, op.done_at, op.error, op.body, op.expires_at, op.number),
+        " body = coalesce(?, body), expires_at = coalesce(?, expires_at), charge = coalesce(?, charge)"
+        " WHERE number = ?",
+        lambda op: (op.state, op.attempts, op.due_at, op.done_at, op.error, op.body, op.expires_at, op.charge, op.number),
     ),
     AddEvent: ("INSERT INTO events (number, hops) VALUES (?, ?)", None),  # rows made by _packed_events
     AddOutbox: (
@@ -120,9 +140,16 @@ _STATEMENTS = {
         lambda op: (op.entry.id, op.entry.account, op.entry.created_at, op.entry.pdu),
     ),
     RemoveOutbox: ("DELETE FROM outbox WHERE id = ?", lambda op: (op.id,)),
+    # A second opt-out keeps the first one's time.
+    OptOut: ("INSERT OR IGNORE INTO opt_outs (sender, number, at) VALUES (?, ?, ?)", lambda op: (op.sender, op.number, op.at)),
+    OptIn: ("DELETE FROM opt_outs WHERE sender = ? AND number = ?", lambda op: (op.sender, op.number)),
+    Spend: (
+        "INSERT INTO spent (account, micros) VALUES (?, ?) ON CONFLICT (account) DO UPDATE SET micros = micros + excluded.micros",
+        lambda op: (op.account, op.micros),
+    ),
 }
 
-_TABLE = {AddMessage: 0, ChangeMessage: 0, AddEvent: 1, AddOutbox: 2, RemoveOutbox: 2}
+_TABLE = {AddMessage: 0, ChangeMessage: 0, AddEvent: 1, AddOutbox: 2, RemoveOutbox: 2, OptOut: 3, OptIn: 3, Spend: 4}
 
 
 @attrs.define
@@ -308,6 +335,8 @@ class SqliteStore:
             ).fetchall()
             outbox = connection.execute("SELECT id, account, created_at, pdu FROM outbox ORDER BY id").fetchall()
             last = dict(connection.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
+            opt_outs = connection.execute("SELECT sender, number, at FROM opt_outs ORDER BY at").fetchall()
+            spent = dict(connection.execute("SELECT account, micros FROM spent").fetchall())
         finally:
             connection.close()
         return Recovered(
@@ -315,6 +344,8 @@ class SqliteStore:
             [OutboxEntry(*row) for row in outbox],
             last.get("messages", 0),
             last.get("outbox", 0),
+            [OptOut(*row) for row in opt_outs],
+            spent,
         )
 
     def message(self, key: int | str, account: str | None = None) -> defer.Deferred:
@@ -333,6 +364,14 @@ class SqliteStore:
     def outbox(self, account: str, after: int, limit: int) -> defer.Deferred:
         query = "SELECT id, account, created_at, pdu FROM outbox WHERE account = ? AND id > ? ORDER BY id LIMIT ?"
         return self._read(lambda rows: [OutboxEntry(*row) for row in rows], query, [account, after, limit])
+
+    def finished(self, account: str | None = None, after: int = 0, limit: int = 1000) -> defer.Deferred:
+        where, parameters = [f"state IN ({_FINAL})", "number > ?"], [after]
+        if account is not None:
+            where.append("account = ?")
+            parameters.append(account)
+        query = f"SELECT {_COLUMNS} FROM messages {_where(where)} ORDER BY number LIMIT ?"
+        return self._read(_messages, query, [*parameters, limit])
 
     def find(
         self,
@@ -403,6 +442,8 @@ def _migrate(connection: sqlite3.Connection, path: str) -> None:
     connection.execute("CREATE INDEX IF NOT EXISTS outbox_by_account ON outbox (account, id)")
     if version == 1:
         _one_row_per_hop_to_packed(connection)
+    if version <= 2:
+        _add_policy_tables(connection)
 
 
 def _one_row_per_hop_to_packed(connection: sqlite3.Connection) -> None:
@@ -419,6 +460,19 @@ def _one_row_per_hop_to_packed(connection: sqlite3.Connection) -> None:
     )
     connection.execute("DROP TABLE events_v1")
     connection.execute("PRAGMA user_version = 2")
+    connection.execute("COMMIT")
+
+
+def _add_policy_tables(connection: sqlite3.Connection) -> None:
+    """Schema 3 adds billing (segments and charge of each message, spent per account) and
+    opt-outs; messages stored before it count one segment and cost nothing."""
+    connection.execute("BEGIN")
+    connection.execute("ALTER TABLE messages ADD COLUMN segments INTEGER NOT NULL DEFAULT 1")
+    connection.execute("ALTER TABLE messages ADD COLUMN charge INTEGER NOT NULL DEFAULT 0")
+    for statement in _SCHEMA_3_TABLES.split(";"):
+        if statement.strip():
+            connection.execute(statement)
+    connection.execute("PRAGMA user_version = 3")
     connection.execute("COMMIT")
 
 

@@ -37,6 +37,8 @@ class StoredMessage:
     done_at: float | None = None  # when it reached a final state
     error: int = 0  # network error code of the last failure
     body: bytes = b""  # opaque to the store: the encoded submit_sm and what the engine adds
+    segments: int = 1  # billable segments
+    charge: int = 0  # what delivery cost the account, in micro-units of its currency
 
     @property
     def final(self) -> bool:
@@ -81,6 +83,7 @@ class ChangeMessage:
     error: int
     body: bytes | None = None
     expires_at: float | None = None  # replace_sm may give a new validity
+    charge: int | None = None  # set once, when a delivered message is charged
 
 
 @attrs.frozen
@@ -100,7 +103,34 @@ class RemoveOutbox:
     id: int
 
 
-Operation = AddMessage | ChangeMessage | AddEvent | AddOutbox | RemoveOutbox
+@attrs.frozen
+class OptOut:
+    """A handset asked a sender to stop (an MO "T" or "STOP"); marketing from that sender to
+    it is refused until it opts in again."""
+
+    sender: str
+    number: str
+    at: float
+
+
+@attrs.frozen
+class OptIn:
+    """The handset opted in again ("START"); opting in when not opted out is not an error."""
+
+    sender: str
+    number: str
+
+
+@attrs.frozen
+class Spend:
+    """Money an account spent on a delivered message, in micro-units, added to its total:
+    the total outlives the messages that retention deletes."""
+
+    account: str
+    micros: int
+
+
+Operation = AddMessage | ChangeMessage | AddEvent | AddOutbox | RemoveOutbox | OptOut | OptIn | Spend
 
 
 @attrs.frozen
@@ -112,6 +142,8 @@ class Recovered:
     outbox: list[OutboxEntry]  # by id
     last_number: int
     last_outbox_id: int
+    opt_outs: list[OptOut] = attrs.Factory(list)
+    spent: dict[str, int] = attrs.Factory(dict)  # account -> micro-units spent so far
 
 
 class MissingMessage(LookupError):
@@ -152,6 +184,10 @@ class Store(Protocol):
     ) -> Deferred[list[StoredMessage]]:
         """Messages matching every given filter, newest first; the next page passes the
         last number seen as `before`."""
+
+    def finished(self, account: str | None = None, after: int = 0, limit: int = 1000) -> Deferred[list[StoredMessage]]:
+        """Messages in a final state with numbers above `after`, oldest first: the call
+        detail records."""
 
     def purge(self, finished_before: float) -> Deferred[int]:
         """Retention: delete final messages done before the time, with their traces, and

@@ -20,8 +20,11 @@ from smsc.store import (
     AddOutbox,
     ChangeMessage,
     MissingMessage,
+    OptIn,
+    OptOut,
     OutboxEntry,
     RemoveOutbox,
+    Spend,
     StoreClosed,
     StoredMessage,
     TraceEvent,
@@ -406,6 +409,31 @@ class TestFind:
                 plan = " ".join(row[-1] for statement in statements if statement.startswith("SELECT")
                                 for row in other.execute("EXPLAIN QUERY PLAN " + statement))  # fmt: skip
                 assert "SCAN" not in plan and index in plan, (statements, plan)
+
+
+class TestPolicyRecords:
+    def test_opt_outs_survive_reopening_and_opt_in_removes_them(self, store):
+        fired(store.write([OptOut("10690001", "8613800138000", NOW), OptOut("10690001", "8613900139000", NOW + 1)]))
+        fired(store.write([OptOut("10690001", "8613800138000", NOW + 5)]))  # again: the first time stays
+        fired(store.write([OptIn("10690001", "8613900139000"), OptIn("10690001", "8610000000000")]))
+        assert reopen(store).recover().opt_outs == [OptOut("10690001", "8613800138000", NOW)]
+
+    def test_spending_adds_up_per_account_and_outlives_purges(self, store):
+        fired(store.write([AddMessage(finished(1, NOW - 10, segments=2, charge=100_000)), Spend("a", 100_000)]))
+        fired(store.write([Spend("a", 50_000), Spend("b", 1)]))
+        assert fired(store.purge(NOW)) == 1
+        assert reopen(store).recover().spent == {"a": 150_000, "b": 1}
+
+    def test_charge_is_set_by_the_final_change(self, store):
+        fired(store.write([AddMessage(message(1, segments=3))]))
+        fired(store.write([ChangeMessage(1, 2, 1, NOW, NOW, 0, charge=150_000)]))
+        assert (fired(store.message(1)).segments, fired(store.message(1)).charge) == (3, 150_000)
+
+    def test_finished_messages_page_oldest_first(self, store):
+        fired(store.write([AddMessage(finished(n, NOW) if n % 2 else message(n, account="b")) for n in range(1, 8)]))
+        assert [m.number for m in fired(store.finished(limit=2))] == [1, 3]
+        assert [m.number for m in fired(store.finished(after=3))] == [5, 7]
+        assert fired(store.finished(account="b")) == []
 
 
 class TestPurge:
