@@ -136,6 +136,11 @@ def pdu_codec(max_system_id: int = 15, max_password: int = 8) -> PDUEncoder:
     return codec
 
 
+def library_knows_status(code: int) -> bool:
+    """Whether smpp.pdu can write this command_status itself."""
+    return int(code) in constants.command_status_value_map
+
+
 def library_status(code: int):
     """smpp.pdu's member for a status; codes it does not list go as ESME_RUNKNOWNERR and
     pdu.wire.encode writes the real code into the header afterwards."""

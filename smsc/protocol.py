@@ -27,7 +27,7 @@ from twisted.internet import defer
 from twisted.logger import Logger
 
 from pdu import fast, smpp_fixes, stored, times, wire
-from pdu.fields import library_status
+from pdu.fields import library_knows_status, library_status
 from pdu.status import CommandStatus, MessageState
 from smsc import faults as wire_faults
 from smsc import raw_requests, session_rules, tcp
@@ -298,6 +298,7 @@ class SmscProtocol(SMPPServerProtocol):
         accepted_submit = reqPDU.id.name == "submit_sm" and status == pdu_types.CommandStatus.ESME_ROK
         delay = wire_faults.response_delay(self._faults, self._rng, accepted_submit)
         response = reqPDU.requireAck(reqPDU.seqNum, status, **params)
+        response.answer_status = getattr(reqPDU, "answer_status", None)
         if delay:
             self.callLater(delay, self._send_if_connected, response, accepted_submit)
         else:
@@ -310,6 +311,14 @@ class SmscProtocol(SMPPServerProtocol):
             self.transport.write(wire_faults.malformed(self.encoder.encode(response)))
             return
         self.sendPDU(response)
+
+    def sendPDU(self, pdu):
+        status = getattr(pdu, "answer_status", None)
+        if status is None or library_knows_status(status):
+            return super().sendPDU(pdu)
+        octets = self.encoder.encode(pdu)  # with ESME_RUNKNOWNERR in place of the vendor code
+        self.transport.write(octets[:8] + int(status).to_bytes(4, "big") + octets[12:])
+        self.onSMPPOperation()
 
     def PDUResponseReceived(self, pdu):
         if pdu.seqNum not in self.outTxns:
@@ -385,6 +394,7 @@ class SmscProtocol(SMPPServerProtocol):
             log.info("{peer}: {command} refused: {refusal}", peer=self._peer(), command=command, refusal=str(refusal))
             if refusal.closes_session:
                 self.callLater(0, self.shutdown)
+            reqPDU.answer_status = refusal.status  # smpp.pdu may not know it (vendor codes): sendPDU writes it
             return DataHandlerResponse(library_status(refusal.status), **self._error_body(command, reqPDU))
         except Exception:
             log.failure("{peer}: {command} failed inside the SMSC", peer=self._peer(), command=command)

@@ -2,12 +2,12 @@
 data_sm that carries it in the account's (or carrier's) personality."""
 
 from pdu import segments
-from pdu import text as textcodec
 from pdu.fields import Address
 from pdu.receipts import Receipt, build_receipt
 from pdu.status import MessageState
 from pdu.wire import DataSm, DeliverSm, SubmitSm
 from smsc.personality import Personality, ReceiptPdu
+from smsc.policy.text import message_text
 
 FINAL_ONLY, FAILURE_ONLY, INTERMEDIATE = 0x01, 0x02, 0x10
 
@@ -23,14 +23,7 @@ def receipt_wanted(registered_delivery: int, state: MessageState, intermediate: 
 
 def preview(message: SubmitSm, length: int = 20) -> str:
     """The first characters of a message for the receipt's text: field, printable ASCII only."""
-    try:
-        encoding = textcodec.encoding_for_data_coding(message.data_coding)
-        body = message.tlvs.get("message_payload") or message.short_message
-        if message.udhi and "message_payload" not in message.tlvs:
-            _, body = segments.parse_udh(body)
-        text = textcodec.decode(body, encoding)
-    except (ValueError, TypeError):
-        return ""
+    text = message_text(message)
     head = text[:length]
     if head.isascii() and head.isprintable():  # the common case, without a loop
         return head
