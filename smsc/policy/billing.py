@@ -25,7 +25,6 @@ from pdu.wire import SubmitSm
 from smsc.validators import not_negative
 
 MICROS = 1_000_000
-BINARY_PART = segment_capacity(Encoding.BINARY, Concatenation.UDH8.header_octets())  # 134
 
 
 def _balance(_, attribute, value):
@@ -67,16 +66,28 @@ def segments_of(message: SubmitSm, rule: BillingRule = BillingRule.GSM) -> int:
         single = CHINA_106_SINGLE if rule is BillingRule.CHINA_106 else segment_capacity(encoding)
         if units <= single:
             return 1
+        if rule is BillingRule.GSM and encoding is Encoding.GSM7 and 0x1B not in body:
+            # Unpacked septets with no escape are one unit each: count without decoding,
+            # which for GSM 03.38 is a Python loop. A septet above 0x7F is not checked here.
+            return _parts(units, encoding)
         text = textcodec.decode(body, encoding)
     except (ValueError, TypeError):  # malformed UDH, unknown data_coding, undecodable text
         return _octet_segments(body)
     if rule is BillingRule.CHINA_106:
         return billable_segments(text, rule)
+    if len(text) == units:  # no two-unit character, so no part ends short: plain division
+        return _parts(units, encoding)
     return count_segments(text, encoding).segments
 
 
+def _parts(units: int, encoding: Encoding) -> int:
+    """Parts of a long text of one-unit characters, each part giving room to an 8-bit UDH as
+    the SMSC sends them (153 septets, 134 octets, 67 code units)."""
+    return math.ceil(units / segment_capacity(encoding, Concatenation.UDH8.header_octets()))
+
+
 def _octet_segments(body: bytes) -> int:
-    return 1 if len(body) <= AIR_OCTETS else math.ceil(len(body) / BINARY_PART)
+    return 1 if len(body) <= AIR_OCTETS else _parts(len(body), Encoding.BINARY)
 
 
 @attrs.frozen

@@ -93,6 +93,15 @@ class TestSegmentsOf:
         assert segments_of(payload(value, encoding)) == len(split(value, encoding, reference=1))
 
 
+    @given(st.text(st.sampled_from("a€{字😀é"), max_size=600), st.sampled_from([Encoding.GSM7, Encoding.UCS2]))
+    def test_two_unit_characters_agree_with_the_split(self, value, encoding):
+        """Extension characters and surrogate pairs never straddle parts, so they can take
+        one more part than division says; the count follows the split."""
+        if encoding is Encoding.GSM7:
+            value = value.translate({ord("字"): "b", ord("😀"): "c"})
+        assert segments_of(payload(value, encoding)) == len(split(value, encoding, reference=1))
+
+
 class TestTariff:
     def test_defaults_bill_nothing(self):
         """A default tariff is free and postpaid."""
