@@ -39,6 +39,8 @@ _T2S = opencc.OpenCC("t2s")
 def _fold_char(ch: str, homoglyphs: bool) -> str:
     """What one character becomes: NFKD without marks, simplified Chinese, casefolded, with
     separators, punctuation, symbols and controls dropped."""
+    if unicodedata.category(ch) == "Cs":
+        return ""  # a lone surrogate from a broken UCS-2 body; OpenCC cannot even encode it
     decomposed = "".join(c for c in unicodedata.normalize("NFKD", ch) if unicodedata.category(c) not in _DROPPED_MARKS)
     # One character at a time on purpose: OpenCC's phrase rules depend on the neighbours
     # ("瞭解" becomes "了解" but "瞭 解" keeps 瞭), so converting whole strings would let a
