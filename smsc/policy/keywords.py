@@ -11,6 +11,7 @@ message does not grow with the number of keywords.
 import os
 import unicodedata
 from collections.abc import Iterable
+from itertools import chain, repeat
 
 import ahocorasick
 import attrs
@@ -59,12 +60,28 @@ class _FoldTable(dict):
     def __init__(self, homoglyphs: bool):
         super().__init__()
         self.homoglyphs = homoglyphs
+        self.lengths = _LengthTable(self)
 
     def __missing__(self, code: int) -> str:
         folded = _fold_char(chr(code), self.homoglyphs)
         if len(self) < _CACHE_LIMIT:
             self[code] = folded
         return folded
+
+
+class _LengthTable(dict):
+    """A str.translate table giving, as chr(n), how many characters each one folds to: the
+    origin map is then built by C loops alone (see _origin)."""
+
+    def __init__(self, folds: _FoldTable):
+        super().__init__()
+        self.folds = folds
+
+    def __missing__(self, code: int) -> str:
+        length = chr(len(self.folds[code]))  # at most 18 (NFKD of U+FDFD), so one latin-1 octet
+        if len(self) < _CACHE_LIMIT:
+            self[code] = length
+        return length
 
 
 _PLAIN = _FoldTable(homoglyphs=False)
@@ -88,10 +105,9 @@ def normalise(text: str, *, homoglyphs: bool = False) -> Normalised:
 
 
 def _origin(text: str, table: _FoldTable) -> tuple[int, ...]:
-    origin = []
-    for index, ch in enumerate(text):
-        origin.extend([index] * len(table[ord(ch)]))
-    return tuple(origin)
+    # Index i repeated as many times as text[i] folds to characters, without a Python loop.
+    counts = text.translate(table.lengths).encode("latin-1")
+    return tuple(chain.from_iterable(map(repeat, range(len(text)), counts)))
 
 
 @attrs.frozen
