@@ -1,6 +1,8 @@
-from bench import compare, engine_memory, pdu_codec, store_commit
+from bench import compare, engine_memory, keywords, pdu_codec, store_commit
 
 pdu_codec.main()
+print()
+keywords.main()
 print()
 store_commit.main()
 print()
