@@ -51,6 +51,8 @@ class CountryRules:
     # When marketing may be DELIVERED, recipient's local time; "" for any time.
     quiet_hours: str = attrs.field(default="08:00-20:00", validator=_quiet_hours)
     quiet_hours_action: QuietHoursAction = QuietHoursAction.HOLD
+    # Marketing must name its brand in a 【…】 signature, unless the account's sender id does.
+    signature_required: bool = False
     max_length: int = attrs.field(default=0, validator=not_negative)  # characters; 0: no cap
     sender_numeric: bool = True  # long numbers, as a handset's
     sender_short_code: bool = True
@@ -77,12 +79,13 @@ def _window(text: str) -> Window:
 
 DEFAULT_COUNTRIES: dict[str, CountryRules] = {
     # Chinese carriers take A2P only from numeric 106 channel numbers (and their own service
-    # short codes such as 10086), never alphanumeric ids; marketing needs one of the opt-outs
-    # the carriers' templates use, and goes out in the daytime only.
+    # short codes such as 10086), never alphanumeric ids; marketing needs a 【brand】 signature
+    # and one of the opt-outs the carriers' templates use, and goes out in the daytime only.
     "CN": CountryRules(
         opt_out_suffixes=("退订回T", "回T退订", "拒收请回复R", "回TD退订"),
         quiet_hours="08:00-20:00",
         quiet_hours_action=QuietHoursAction.HOLD,
+        signature_required=True,
         sender_alphanumeric=False,
     ),
     # US carriers deliver no alphanumeric ids (short codes, toll-free and 10DLC numbers only);

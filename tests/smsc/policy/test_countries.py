@@ -31,6 +31,9 @@ class TestDefaults:
         assert not china.sender_alphanumeric and china.sender_numeric and china.sender_short_code
         assert china.window == Window.parse("08:00-20:00")
         assert china.quiet_hours_action is QuietHoursAction.HOLD
+        assert china.signature_required
+        assert not any(rules.signature_required for region, rules in DEFAULT_COUNTRIES.items() if region != "CN")
+        assert not FALLBACK.signature_required
 
     def test_united_states(self):
         us = rules_for("US", {})
