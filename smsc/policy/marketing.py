@@ -83,8 +83,11 @@ def _comparable(text: str) -> str:
 def _signature_problem(text: str) -> str | None:
     inner = signature(text)
     if inner is None:
-        hint = " (ASCII [...] is not a signature; use 【】)" if text.strip().startswith("[") or text.strip().endswith("]") else ""
-        return f"marketing must carry a signature 【…】 of {SIGNATURE_MIN} to {SIGNATURE_MAX} characters; found none{hint}"
+        stripped = text.strip()
+        ascii_brackets = stripped.startswith("[") or stripped.endswith("]")
+        hint = " (ASCII [...] is not a signature; use 【】)" if ascii_brackets else ""
+        wanted = f"{SIGNATURE_MIN} to {SIGNATURE_MAX} characters"
+        return f"marketing must carry a signature 【…】 of {wanted}; found none{hint}"
     length = len(inner)
     if SIGNATURE_MIN <= length <= SIGNATURE_MAX:
         return None

@@ -73,8 +73,8 @@ class Window:
         # ...and the instant the clock jumps: springing forward over the opening lands inside,
         # and falling back can bring the clock back into a window that had just closed.
         candidates.append(_next_shift(now, zone))
-        inside = [instant for instant in candidates if instant is not None and instant > now and self.is_open(instant, time_zone)]
-        return min(inside)
+        later = [instant for instant in candidates if instant is not None and instant > now]
+        return min(instant for instant in later if self.is_open(instant, time_zone))
 
 
 def _clock(seconds: int) -> str:
