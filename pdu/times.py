@@ -58,3 +58,11 @@ def absolute(moment: datetime.datetime) -> str:
     """An aware datetime as an absolute SMPP time in UTC (`...000+`)."""
     utc = moment.astimezone(datetime.timezone.utc)
     return utc.strftime("%y%m%d%H%M%S") + f"{utc.microsecond // 100_000}00+"
+
+
+def iso(seconds: float | None) -> str | None:
+    """Clock seconds as ISO 8601 UTC to the millisecond: 2026-11-22T09:30:00.000Z."""
+    if seconds is None:
+        return None
+    moment = datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

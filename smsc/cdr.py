@@ -25,7 +25,8 @@ from typing import TextIO
 import attrs
 
 from pdu.status import MessageState
-from smsc.http.shapes import iso
+from pdu.times import iso
+from smsc.policy.billing import MICROS
 from smsc.store import StoredMessage
 
 COLUMNS = (
@@ -51,8 +52,8 @@ class CdrRow:
     amount: float
 
     @classmethod
-    def from_stored(cls, message: StoredMessage, segments: int = 0, amount: float = 0.0) -> "CdrRow":
-        """The record of a stored message, with what the ledger charged for it."""
+    def from_stored(cls, message: StoredMessage) -> "CdrRow":
+        """The record of a stored message, with what delivering it cost."""
         try:
             state = MessageState(message.state).name
         except ValueError:  # a state number from a newer SMPP than ours: keep it readable
@@ -66,9 +67,12 @@ class CdrRow:
             message.done_at,
             state,
             message.error,
-            segments,
-            amount,
+            message.segments,
+            message.charge / MICROS,
         )
+
+    def as_json(self) -> dict:
+        return {**attrs.asdict(self), "submitted_at": iso(self.submitted_at), "done_at": iso(self.done_at)}
 
     def as_csv(self) -> tuple[str, ...]:
         return (

@@ -1,4 +1,5 @@
-"""The `smsc` command: serve the SMSC, and inject an MO through a running one (later: run scenarios)."""
+"""The `smsc` command: serve the SMSC, inject an MO through a running one, export call detail
+records (later: run scenarios)."""
 
 import argparse
 import json
@@ -63,6 +64,18 @@ def build_parser() -> argparse.ArgumentParser:
     mo.add_argument("--text", required=True, help="the message text")
     mo.add_argument("--api", metavar="URL", default=f"http://{Config().http}",
                     help=f"the running SMSC's HTTP API (default http://{Config().http})")  # fmt: skip
+    cdr = commands.add_parser(
+        "cdr",
+        help="call detail records",
+        description="Call detail records: one line per finished message with its segments and what it cost "
+        "(charged on delivery only). Reads the data folder directly; safe while `smsc serve` runs.",
+    )
+    cdr_commands = cdr.add_subparsers(dest="cdr_command", metavar="ACTION", required=True)
+    export = cdr_commands.add_parser("export", help="write the records as CSV", description="Write the call "
+                                     "detail records as CSV (header first; columns in docs/policy.md).")  # fmt: skip
+    export.add_argument("--data", metavar="DIR", default=Config().data, help=f"the SMSC's data folder (default ./{Config().data})")
+    export.add_argument("--account", metavar="SYSTEM_ID", help="only this account's messages")
+    export.add_argument("--output", metavar="FILE", help="write here instead of standard output")
     return parser
 
 
@@ -87,6 +100,8 @@ def serve(config: Config, verbose: bool = False) -> int:
     from smsc.http.api import Api
     from smsc.server import SmscFactory
     from smsc.engine import Engine
+    from smsc.policy.keywords import KeywordFileError
+    from smsc.policy.lists import ListFileError
     from smsc.sqlite_store import SqliteStore
 
     globalLogBeginner.beginLoggingTo([textFileLogObserver(sys.stderr)], redirectStandardIO=False)
@@ -94,7 +109,11 @@ def serve(config: Config, verbose: bool = False) -> int:
 
     factory = SmscFactory(config, reactor)
     store = SqliteStore.open(config.data, reactor, sync=config.store.sync)
-    engine = Engine(config, store, factory.outbound, reactor, random.Random())
+    try:
+        engine = Engine(config, store, factory.outbound, reactor, random.Random())
+    except (KeywordFileError, ListFileError) as error:
+        print(f"smsc serve: {error}", file=sys.stderr)
+        return 2
     engine.faults_for = factory.faults_for  # wire faults switched at run time reach receipts too
     engine.start()
     factory.sink = engine
@@ -170,11 +189,31 @@ def send_mo(api: str, source: str, destination: str, text: str) -> int:
     return 0
 
 
+def export_cdrs(data: str, account: str | None, output: str | None) -> int:
+    from smsc import cdr
+    from smsc.sqlite_store import read_finished
+
+    try:
+        rows = (cdr.CdrRow.from_stored(message) for message in read_finished(data, account))
+        if output is None:
+            count = cdr.write_csv(rows, sys.stdout)
+        else:
+            with open(output, "w", newline="", encoding="utf-8") as out:
+                count = cdr.write_csv(rows, out)
+    except (OSError, LookupError) as error:
+        print(f"smsc cdr export: {error}", file=sys.stderr)
+        return 1
+    print(f"{count} call detail record{'s' if count != 1 else ''} written to {output or 'standard output'}", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "mo":
         return send_mo(args.api, args.source, args.destination, args.text)
+    if args.command == "cdr":
+        return export_cdrs(args.data, args.account, args.output)
     if args.command != "serve":
         parser.print_help()
         return 0

@@ -15,6 +15,8 @@ from smsc.faults import WireFaults
 from smsc.validators import not_negative, positive
 from smsc.personality import BUILT_IN, Personality
 from smsc.network_config import Network
+from smsc.policy.billing import Tariff
+from smsc.policy.config import Policy
 
 
 def _host_port(instance, attribute, value):
@@ -62,6 +64,10 @@ class Account:
     personality: str = "smpp34"  # a built-in profile or one under [personalities]
     alert_notification: bool = False  # tell the ESME when a handset it waited for is back
     faults: WireFaults = WireFaults()  # all off: a healthy link
+    # "marketing" or "transactional" for all its traffic; "" lets service_type decide (MKT is marketing)
+    message_class: str = attrs.field(default="", validator=attrs.validators.in_(("", "marketing", "transactional")))
+    registered_senders: tuple[str, ...] = ()  # source addresses that stand for a signature 【…】
+    billing: Tariff = Tariff()  # free and postpaid unless priced
 
 
 @attrs.frozen
@@ -124,6 +130,7 @@ class Config:
     outbind: tuple[OutbindTarget, ...] = ()
     network: Network = Network()  # carriers, towers, handsets, test numbers
     store: StoreSettings = StoreSettings()
+    policy: Policy = Policy()  # keyword lists, blacklists, opt-out words, country rules
     accounts: tuple[Account, ...] = attrs.field(default=(DEFAULT_ACCOUNT,))
 
     @accounts.validator

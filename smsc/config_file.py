@@ -128,7 +128,9 @@ def load(path: str | Path) -> Config:
         line = int(found.group(1)) if found else len(source.splitlines()) or None  # "at end of document"
         problem = ConfigProblem("(syntax)", line, f"not valid TOML: {error}")
         raise ConfigError(str(path), (problem,)) from None
-    return structure(data, str(path), source)
+    config = structure(data, str(path), source)
+    # Files the config names are found next to it, wherever smsc is started from.
+    return attrs.evolve(config, policy=config.policy.with_files_under(str(path.parent)))
 
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([\w.]+)\s*\]\]?")

@@ -11,6 +11,8 @@ One heap and one timer (smsc.schedule) serve every pending message. The SMPP ses
 submit, submit_multi, query, cancel and replace; the HTTP API reads snapshots.
 """
 
+import collections
+
 import attrs
 from twisted.internet import defer, task
 from twisted.logger import Logger
@@ -32,8 +34,15 @@ from smsc.personality import message_ids
 from smsc.rates import Rates
 from smsc.schedule import Schedule
 from smsc.stats import Stats
-from smsc.store import AddEvent, AddMessage, ChangeMessage, StoreClosed, StoredMessage, TraceEvent
+from smsc.policy.billing import MICROS, Ledger
+from smsc.policy.billing import Refusal as LedgerRefusal
+from smsc.policy.decisions import ADMITTED, Admission, KeywordAction, Refusal
+from smsc.policy.lists import OptOuts
+from smsc.policy.rules import Policy
+from smsc.policy.statuses import PolicyStatus
+from smsc.store import AddEvent, AddMessage, ChangeMessage, OptIn, OptOut, Spend, StoreClosed, StoredMessage, TraceEvent
 
+RECENT_REFUSALS = 200  # kept for the API: why the last submits were refused
 PURGE_EVERY = 3600.0  # seconds between purges of finished messages past their retention
 FLUSH_AFTER = 0.05  # seconds trace events may wait to share a write with others
 
@@ -51,6 +60,9 @@ class Engine:
         self._clock = clock
         self._rng = rng
         self.network = Network(config.network, rng)
+        self.policy = Policy(config)
+        self.ledger = Ledger({account.system_id: account.billing for account in config.accounts})
+        self.refusals = collections.deque(maxlen=RECENT_REFUSALS)
         self.handsets = Handsets(config.network, rng)
         self.stats = Stats()
         self.rates = Rates(clock)  # submits and final states a second, for the HTTP API
@@ -72,6 +84,9 @@ class Engine:
         """Pick up where the last run stopped: pending messages and unsent receipts."""
         recovered = self._store.recover()
         self._last_number = recovered.last_number
+        self.policy.opt_outs = OptOuts((entry.sender, entry.number) for entry in recovered.opt_outs)
+        self.ledger = Ledger({account.system_id: account.billing for account in self._config.accounts}, {
+            account: micros / MICROS for account, micros in recovered.spent.items()})  # fmt: skip
         self.outbox.last_id = recovered.last_outbox_id
         now = self._clock.seconds()
         for stored in recovered.pending:
@@ -84,6 +99,9 @@ class Engine:
             pending = self._pending_for(account, message, stored.number, stored.message_id, receipt_id, stored.submitted_at)
             pending.state, pending.attempts, pending.error = MessageState(stored.state), stored.attempts, stored.error
             pending.expires_at = stored.expires_at
+            carrier = self.network.carrier_for(self._on_network(pending.destination.digits))
+            pending.fate = self.policy.content_fate(account, message, carrier.name if carrier else "")
+            self.ledger.restore(account.system_id, stored.number, stored.segments)
             self._pending.add(pending)
             self._next(pending, max(now, stored.due_at), ATTEMPT)
         self.outbox.recover(recovered.outbox)
@@ -123,8 +141,7 @@ class Engine:
     def submit_multi(self, account, messages: list[SubmitSm], octets: bytes | None = None) -> defer.Deferred:
         """One message_id for one or several destinations, answered once stored."""
         now = self._clock.seconds()
-        for message in messages:
-            self._admit(account, message, now)
+        admissions = [self._admit(account, message, now) for message in messages]
         if len(messages) == 1 and messages[0].replace_if_present_flag:
             found = self._pending.to_replace(account, messages[0])
             if found is not None:
@@ -134,16 +151,19 @@ class Engine:
         first = self._last_number + 1
         self._last_number += len(messages)
         ids = message_ids(self._personality(account), first, self._rng)
+        self._hold_money(account, first, messages, admissions)
         accepted, operations = [], []
         self._remember_sender(messages[0].source.digits, account.system_id)
-        for offset, message in enumerate(messages):
-            pending = self._pending_for(account, message, first + offset, ids.response, ids.receipt_text, now)
+        for offset, (message, admission) in enumerate(zip(messages, admissions)):
+            pending = self._pending_for(account, message, first + offset, ids.response, ids.receipt_text, now, admission)
             accepted.append(pending)
             operations += [
                 AddMessage(self._stored(pending, pack_body(ids.receipt_text, message, octets if len(messages) == 1 else None))),
                 AddEvent(TraceEvent(pending.number, now, "received", f"from {account.system_id}, {len(message.short_message)} octets")),
+                *(AddEvent(TraceEvent(pending.number, now, "policy", note)) for note in admission.notes),
             ]
         written = self._commit(operations)
+        written.addErrback(self._not_accepted, accepted)
         written.addCallback(self._accepted, accepted)
         written.addCallback(lambda _: ids.response)
         return written
@@ -212,10 +232,18 @@ class Engine:
         operations = []
         for value in mo.mo_pdus(source, destination, text, self._mo_reference):
             operations += self.outbox.queue(system_id, value, now)
+        segments = len(operations)
         self.stats.count(system_id, "mo")
+        replied = self.policy.reply(source, destination, text)
+        if replied == "out":
+            operations.append(OptOut(destination.digits, source.digits, now))
+            self.stats.count(system_id, "opt-outs")
+        elif replied == "in":
+            operations.append(OptIn(destination.digits, source.digits))
+            self.stats.count(system_id, "opt-ins")
         written = self._commit(operations)
         written.addCallback(lambda _: self.outbox.send(operations))
-        written.addCallback(lambda _: {"account": system_id, "segments": len(operations)})
+        written.addCallback(lambda _: {"account": system_id, "segments": segments})
         return written
 
     def _remember_sender(self, source: str, system_id: str) -> None:
@@ -233,23 +261,54 @@ class Engine:
 
     # -- admission and bookkeeping ----------------------------------------------------------
 
-    def _admit(self, account, message: SubmitSm, now: float) -> None:
+    def _admit(self, account, message: SubmitSm, now: float) -> Admission:
+        """The network's and the content rules' answer to one message; SmppError if refused."""
         number = self._on_network(message.destination.digits)
         carrier = self.network.carrier_for(number)
         if carrier is None:
-            raise SmppError(CommandStatus.ESME_RINVDSTADR, f"no carrier serves {message.destination.digits}")
+            return self._refuse(account, message, Refusal(CommandStatus.ESME_RINVDSTADR, f"no carrier serves {message.destination.digits}", "route"))
         tower = carrier.tower_for(number)
         if tower.full(now):
             self.stats.count(account.system_id, "throttled")
             raise SmppError(account.throttle_answer.status, f"tower {tower.id} has {tower.config.queue_limit} queued")
+        decided = self.policy.admit(account, message, number, carrier.name, now)
+        if isinstance(decided, Refusal):
+            return self._refuse(account, message, decided)
+        return decided
+
+    def _refuse(self, account, message: SubmitSm, refusal: Refusal):
+        self.stats.count(account.system_id, f"refused: {refusal.rule}")
+        self.refusals.append({
+            "at": self._clock.seconds(), "account": account.system_id, "source": message.source.digits,
+            "destination": message.destination.digits, "status": int(refusal.status), "rule": refusal.rule,
+            "reason": refusal.reason,
+        })  # fmt: skip
+        raise SmppError(refusal.status, refusal.reason)
+
+    def _hold_money(self, account, first: int, messages: list[SubmitSm], admissions: list[Admission]) -> None:
+        """Hold each message's price from a prepaid balance; refuse them all if one does not fit."""
+        for offset, (message, admission) in enumerate(zip(messages, admissions)):
+            held = self.ledger.hold(account.system_id, first + offset, admission.segments)
+            if isinstance(held, LedgerRefusal):
+                for earlier in range(first, first + offset):
+                    self.ledger.release(earlier)
+                self._refuse(account, message, Refusal(PolicyStatus.BALANCE_EXHAUSTED, held.reason, "balance"))
+
+    def _not_accepted(self, failure, accepted: list[Pending]):
+        for pending in accepted:
+            self.ledger.release(pending.number)
+        return failure
 
     def _on_network(self, digits: str) -> str:
         return international(digits, self._config.network.national_prefix)
 
-    def _pending_for(self, account, message, number, message_id, receipt_id, now) -> Pending:
+    def _pending_for(self, account, message, number, message_id, receipt_id, now, admission: Admission = ADMITTED) -> Pending:
         moment = times.utc(now)
         scheduled = times.resolve(message.schedule_delivery_time, moment)
         expires = times.resolve(message.validity_period, moment)
+        not_before = scheduled.timestamp() if scheduled else now
+        if admission.hold_until is not None:
+            not_before = max(not_before, admission.hold_until)
         return Pending(
             number=number,
             message_id=message_id,
@@ -263,8 +322,11 @@ class Engine:
             last_part=receipting.is_last_part(message),
             preview=receipting.preview(message),
             submitted_at=now,
-            not_before=scheduled.timestamp() if scheduled else now,
+            not_before=not_before,
             expires_at=expires.timestamp() if expires else now + self._config.network.default_validity,
+            marketing=admission.marketing,
+            segments=admission.segments,
+            fate=admission.fate,
         )
 
     def _stored(self, pending: Pending, body: bytes) -> StoredMessage:
@@ -279,6 +341,7 @@ class Engine:
             due_at=pending.not_before,
             expires_at=pending.expires_at,
             body=body,
+            segments=pending.segments,
         )
 
     def _accepted(self, _, accepted: list[Pending]) -> None:
@@ -362,6 +425,8 @@ class Engine:
         tower = carrier.tower_for(number)
         if not tower.up:
             return self._hold(pending, tower, events)
+        if pending.fate is not None:
+            return self._filtered(pending, carrier.name, events)
         test = self.handsets.test_number(number)
         transit = 0.0 if test and test.instant else self.network.transit(self.network.message_class(pending.service_type))
         route = self.network.route(tower, now, transit, pending.priority, test.backlog if test else 0.0)
@@ -369,6 +434,19 @@ class Engine:
         events.append(TraceEvent(pending.number, now, "routed", f"to {carrier.name}, tower {tower.id}"))
         self._next(pending, route.on_air_at, ON_AIR)
         self._write([self._change(pending, route.on_air_at), *map(AddEvent, events)])
+
+    def _filtered(self, pending: Pending, carrier: str, events: list) -> None:
+        """The carrier's content filter acts on a message a keyword list marked."""
+        fate, now = pending.fate, self._clock.seconds()
+        why = f"{carrier}'s content filter: {fate.reason}"
+        if fate.action is KeywordAction.REJECTD:
+            self._finish(pending, Event.REJECT, fate.err, why, events)
+        elif fate.action is KeywordAction.UNDELIV:
+            self._finish(pending, Event.FAIL, fate.err, why, events)
+        else:  # dropped: nothing more happens until validity ends, and no receipt then
+            events.append(TraceEvent(pending.number, now, "dropped", f"{why}; never delivered, no receipt"))
+            self._next(pending, pending.expires_at, EXPIRE)
+            self._write([self._change(pending, pending.expires_at), *map(AddEvent, events)])
 
     def _hold(self, pending: Pending, tower: TowerState, events: list) -> None:
         pending.error = int(MapError.SYSTEM_FAILURE)  # what a receipt says if the outage outlasts validity
@@ -396,7 +474,8 @@ class Engine:
         ]
         if meeting.state is HandsetState.ON:
             test = self.handsets.test_number(number)
-            self._finish(pending, Event.DELIVER, 0, events=events, receipt_lost=bool(test and test.receipt_lost))
+            lost = ("receipt lost", "lost in the network (test number)") if test and test.receipt_lost else None
+            self._finish(pending, Event.DELIVER, 0, events=events, withheld=lost)
             if test and test.reply:
                 self.inject_mo(pending.destination, pending.source, test.reply)
         elif meeting.state is HandsetState.UNKNOWN:
@@ -447,9 +526,11 @@ class Engine:
         self._outbound.send(system_id, wire.AlertNotification(handset, esme, ms_availability_status=0))
 
     def _expire(self, pending: Pending) -> None:
-        self._finish(pending, Event.EXPIRE, pending.error, "validity period ended")
+        dropped = pending.fate is not None and pending.fate.action is KeywordAction.DROP
+        self._finish(pending, Event.EXPIRE, pending.error, "validity period ended",
+                     withheld=("no receipt", "dropped by the carrier's content filter") if dropped else None)  # fmt: skip
 
-    def _finish(self, pending, event: Event, error: int, why: str = "", events=(), receipt_lost: bool = False):
+    def _finish(self, pending, event: Event, error: int, why: str = "", events=(), withheld: tuple[str, str] | None = None):
         """Move to a final state, on disk with its receipt before anything is sent. Fires
         once committed; a failed commit puts the message back to be tried again."""
         now = self._clock.seconds()
@@ -459,9 +540,12 @@ class Engine:
         pending.generation += 1  # whatever was still scheduled is stale now
         events = list(events)
         events.append(TraceEvent(pending.number, now, pending.state.name.lower(), why or DESCRIPTIONS.get(error, f"err {error}")))
-        operations = [self._change(pending, now, done_at=now), *map(AddEvent, events)]
-        if receipt_lost:
-            operations.append(AddEvent(TraceEvent(pending.number, now, "receipt lost", "lost in the network (test number)")))
+        micros = self.ledger.held_micros(pending.number) if pending.state is MessageState.DELIVERED else 0
+        operations = [self._change(pending, now, done_at=now, charge=micros), *map(AddEvent, events)]
+        if micros:
+            operations.append(Spend(pending.account.system_id, micros))
+        if withheld:  # (hop, why): the trace says why the ESME hears nothing
+            operations.append(AddEvent(TraceEvent(pending.number, now, *withheld)))
         elif receipting.receipt_wanted(pending.registered_delivery, pending.state):
             if self._personality(pending.account, pending).receipts_per_segment or pending.last_part:
                 operations += self._receipt(pending, now)
@@ -483,6 +567,10 @@ class Engine:
         return failure
 
     def _finished(self, _, pending: Pending, operations: list) -> None:
+        if pending.state is MessageState.DELIVERED:
+            self.ledger.charge(pending.number)
+        else:
+            self.ledger.release(pending.number)  # failures cost nothing
         self._pending.remove(pending)
         self.stats.finished(pending.account.system_id, pending.state, pending.error)
         self.rates.count(pending.state.name.lower())
@@ -492,8 +580,8 @@ class Engine:
         copies = 2 if self.faults_for(pending.account).duplicate_receipts else 1  # a wire fault on demand
         self.outbox.send(operations, pending.number, copies)
 
-    def _change(self, pending: Pending, due_at: float, done_at: float | None = None) -> ChangeMessage:
-        return ChangeMessage(pending.number, int(pending.state), pending.attempts, due_at, done_at, pending.error)
+    def _change(self, pending: Pending, due_at: float, done_at: float | None = None, charge: int | None = None) -> ChangeMessage:
+        return ChangeMessage(pending.number, int(pending.state), pending.attempts, due_at, done_at, pending.error, charge=charge)
 
     # -- receipts -----------------------------------------------------------------------------
 

@@ -35,6 +35,9 @@ class Pending:
     tower: TowerState | None = None
     reached_tower_at: float = 0.0
     generation: int = 0  # bumped whenever a new step is scheduled; older steps are stale
+    marketing: bool = False
+    segments: int = 1  # billable
+    fate: object = None  # smsc.policy.decisions.Fate: what the carrier's content filter will do
 
     @property
     def replace_key(self) -> tuple:

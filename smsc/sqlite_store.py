@@ -366,12 +366,7 @@ class SqliteStore:
         return self._read(lambda rows: [OutboxEntry(*row) for row in rows], query, [account, after, limit])
 
     def finished(self, account: str | None = None, after: int = 0, limit: int = 1000) -> defer.Deferred:
-        where, parameters = [f"state IN ({_FINAL})", "number > ?"], [after]
-        if account is not None:
-            where.append("account = ?")
-            parameters.append(account)
-        query = f"SELECT {_COLUMNS} FROM messages {_where(where)} ORDER BY number LIMIT ?"
-        return self._read(_messages, query, [*parameters, limit])
+        return self._read(_messages, *_finished_query(account, after, limit))
 
     def find(
         self,
@@ -414,6 +409,34 @@ class SqliteStore:
                 return
             function, query, parameters, done = item
             self._reactor.callFromThread(_fire, [_run_read(self._reader, function, query, parameters, done)])
+
+
+def _finished_query(account: str | None, after: int, limit: int) -> tuple[str, list]:
+    where, parameters = [f"state IN ({_FINAL})", "number > ?"], [after]
+    if account is not None:
+        where.append("account = ?")
+        parameters.append(account)
+    return f"SELECT {_COLUMNS} FROM messages {_where(where)} ORDER BY number LIMIT ?", [*parameters, limit]
+
+
+def read_finished(directory: str, account: str | None = None, page: int = 5000):
+    """The finished messages in a data folder, oldest first, read page by page from a
+    read-only connection (a running SMSC may be writing beside it). LookupError when the
+    folder holds no store."""
+    path = os.path.join(directory, FILE_NAME)
+    if not os.path.exists(path):
+        raise LookupError(f"no message store in {directory} ({FILE_NAME} missing): is --data the folder smsc serve used?")
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        after = 0
+        while True:
+            rows = connection.execute(*_finished_query(account, after, page)).fetchall()
+            yield from _messages(rows)
+            if len(rows) < page:
+                return
+            after = rows[-1][0]
+    finally:
+        connection.close()
 
 
 def _where(conditions: list[str]) -> str:

@@ -17,7 +17,8 @@ from pdu.status import MessageState
 from smsc import config_file
 from smsc.faults import WireFaults
 from smsc.http import shapes
-from smsc.http.router import ApiError, Call, Route, site
+from smsc.http.policy_api import PolicyApi
+from smsc.http.router import ApiError, Call, Route, site, whole_number
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 50
@@ -43,6 +44,7 @@ class Api:
             Route("POST", "/api/towers/{id}", self.tower),
             Route("GET", "/api/faults", self.faults),
             Route("POST", "/api/faults", self.set_faults),
+            *PolicyApi(self._engine).routes(),
         ]
 
     def site(self):
@@ -114,8 +116,8 @@ class Api:
             if state.upper() not in MessageState.__members__:
                 raise ApiError(400, f"state must be one of {', '.join(MessageState.__members__)}, got {state!r}")
             state = int(MessageState[state.upper()])
-        before = _whole(query, "before", None, 1, None)
-        limit = _whole(query, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+        before = whole_number(query, "before", None, 1, None)
+        limit = whole_number(query, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
         found = yield self._engine.store.find(destination=dest, account=query.get("account") or None,
                                               state=state, before=before, limit=limit)  # fmt: skip
         more = len(found) == limit
@@ -210,16 +212,6 @@ def _address(body: dict, field: str) -> Address:
     if len(digits) >= INTERNATIONAL_DIGITS:
         return Address(1, 1, digits)
     return Address(2, 0, digits)
-
-
-def _whole(query: dict, name: str, default, low: int, high: int | None):
-    value = query.get(name)
-    if not value:
-        return default
-    if not value.isdigit() or int(value) < low or (high is not None and int(value) > high):
-        expected = f"a whole number from {low} to {high}" if high else f"a whole number of at least {low}"
-        raise ApiError(400, f"{name} must be {expected}, got {value!r}")
-    return int(value)
 
 
 def _peer(session) -> str:

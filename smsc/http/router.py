@@ -126,3 +126,14 @@ def site(routes: list[Route], reactor) -> server.Site:
     made = server.Site(JsonResource(routes), reactor=reactor)
     made.displayTracebacks = False
     return made
+
+
+def whole_number(query: dict, name: str, default, low: int, high: int | None):
+    """A query parameter that must be a whole number within bounds; 400 naming it if not."""
+    value = query.get(name)
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < low or (high is not None and int(value) > high):
+        expected = f"a whole number from {low} to {high}" if high else f"a whole number of at least {low}"
+        raise ApiError(400, f"{name} must be {expected}, got {value!r}")
+    return int(value)

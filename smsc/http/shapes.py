@@ -1,22 +1,13 @@
 """What the API's answers look like: stored messages, traces, towers, carriers and wire faults
 as JSON-ready dicts, with times in ISO 8601 UTC."""
 
-import datetime
-
 import attrs
 
 from pdu.status import MessageState
+from pdu.times import iso
 from smsc.faults import HEALTHY, WireFaults
 from smsc.lifecycle import DESCRIPTIONS, MapError
 from smsc.store import StoredMessage, TraceEvent
-
-
-def iso(seconds: float | None) -> str | None:
-    """Clock seconds as ISO 8601 UTC to the millisecond: 2026-11-22T09:30:00.000Z."""
-    if seconds is None:
-        return None
-    moment = datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def state(number: int) -> dict:

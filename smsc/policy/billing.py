@@ -177,6 +177,11 @@ class Ledger:
         if cost and number not in self._holds:
             self._add(account, number, segments, cost)
 
+    def held_micros(self, number: int) -> int:
+        """What delivering the message will cost, in micro-units: written with its final state."""
+        held = self._holds.get(number)
+        return held[2] if held else 0
+
     def charge(self, number: int) -> Charge | None:
         """The message was delivered: its hold becomes spent. None when nothing was held."""
         held = self._take(number)

@@ -95,11 +95,11 @@ def parse(moment: str) -> float:
 
 class TestFromStored:
     def test_a_stored_message_with_its_charge(self):
-        """A stored message becomes a record with its state by name and the ledger's charge."""
+        """A stored message becomes a record with its state by name and its charge."""
         stored = StoredMessage(42, "0000002a", "smppclient1", "10690001", "8613800138000",
                                MessageState.DELIVERED, EIGHT, EIGHT, EIGHT + 86400,
-                               attempts=1, done_at=EIGHT + 4.5)  # fmt: skip
-        assert CdrRow.from_stored(stored, segments=2, amount=0.1) == row(submitted_at=EIGHT)
+                               attempts=1, done_at=EIGHT + 4.5, segments=2, charge=100_000)  # fmt: skip
+        assert CdrRow.from_stored(stored) == row(submitted_at=EIGHT)
 
     def test_a_failed_message_costs_nothing(self):
         """A failure is refunded: its record shows the error and no amount."""

@@ -85,7 +85,7 @@ class TestTestNumbers:
         client.bind_transceiver(system_id="smppclient1", password="password")
         for suffix in [*QUICK_OUTCOMES, "0007"]:
             client.send_message(
-                source_addr_ton=1, source_addr="10690001", dest_addr_ton=1, destination_addr="86139001" + suffix,
+                source_addr_ton=1, source_addr="10690001", dest_addr_ton=1, destination_addr="861390001" + suffix,
                 short_message=b"test number", registered_delivery=True, service_type="OTP",
                 validity_period="000000000002000R",  # 2 s: the absent and SIM-full numbers expire quickly
             )  # fmt: skip
@@ -94,5 +94,5 @@ class TestTestNumbers:
         outcomes = {number[-4:]: pdu.short_message.split(b" text:")[0][-20:] for number, pdu in by_number.items()}
         assert outcomes == QUICK_OUTCOMES
         mo = [pdu for pdu in received if not pdu.esm_class & 0x04]
-        assert [(pdu.source_addr, pdu.short_message) for pdu in mo] == [(b"861390010008", b"OK")]
+        assert [(pdu.source_addr, pdu.short_message) for pdu in mo] == [(b"8613900010008", b"OK")]
         assert len(ids) == 7

@@ -97,7 +97,8 @@ class TestValueRules:
             dict(short_message=b"\x05\x00\x03\x01\x02\x01" + b"a" * 153, esm_class=0x40),
             dict(short_message="字".encode("utf-16-be") * 70, data_coding=8),
             dict(short_message=b"", tlvs={"message_payload": "字".encode("utf-16-be") * 500}, data_coding=8),
-            dict(source=Address(5, 0, "JD.COM")),
+            # an alphanumeric sender, to a country that takes them (China's carriers do not)
+            dict(source=Address(5, 0, "JD.COM"), destination=Address(1, 1, "447400123456")),
             dict(validity_period="000001000000000R", schedule_delivery_time="000000003000000R"),
             dict(esm_class=0x08),
         ],

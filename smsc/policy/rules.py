@@ -1,0 +1,159 @@
+"""The content rules applied to one submitted message, in the order a carrier's gateway
+applies them: the number, the lists, the sender, the length, the marketing form and
+opt-outs, quiet hours, then the keyword filter. The first rule that refuses decides.
+
+Everything here is decided from the message, the account, the clock value passed in and
+the lists loaded; nothing is raised, nothing is written: the engine acts on the value.
+"""
+
+import functools
+
+import phonenumbers
+
+from pdu.fields import Address
+from pdu.status import CommandStatus
+from pdu.wire import SubmitSm
+from smsc.policy import countries, marketing, numbers
+from smsc.policy.billing import segments_of
+from smsc.policy.decisions import Admission, Fate, KeywordAction, Refusal
+from smsc.policy.keywords import KeywordMatcher, describe, load_keywords
+from smsc.policy.lists import OptOuts, load_numbers, reply_word
+from smsc.policy.quiet_hours import Window
+from smsc.policy.statuses import PolicyStatus
+from smsc.policy.text import message_text
+
+
+class Policy:
+    def __init__(self, config, opt_outs: OptOuts | None = None):
+        """config: smsc.config.Config. Reads the keyword and blacklist files it names; a
+        bad file raises KeywordFileError or ListFileError, naming the file and line."""
+        self._config = config
+        self._settings = config.policy
+        # National numbers are read in the network's own country unless the policy names one.
+        self._national_region = config.policy.national_region or phonenumbers.region_code_for_country_code(
+            int(config.network.national_prefix))
+        self._opt_out_words = {word.upper() for word in config.policy.opt_out_words}
+        self._opt_in_words = {word.upper() for word in config.policy.opt_in_words}
+        self.opt_outs = opt_outs or OptOuts()
+        self.reload()
+
+    def reload(self) -> dict:
+        """Read the keyword lists and blacklists again; nothing changes if one is bad."""
+        lists = {entry.name: (entry, load_keywords(entry.file)) for entry in self._settings.keywords}
+        blacklist = frozenset().union(*(load_numbers(entry.file) for entry in self._settings.blacklists))
+        self._lists, self._blacklist = lists, blacklist
+        self._matchers: dict[str, KeywordMatcher] = {}
+        return self.summary()
+
+    def summary(self) -> dict:
+        return {
+            "keyword_lists": [
+                {"name": name, "file": entry.file, "keywords": len(words), "action": entry.action.value,
+                 "carriers": list(entry.carriers)}  # fmt: skip
+                for name, (entry, words) in self._lists.items()
+            ],
+            "blacklisted_numbers": len(self._blacklist),
+            "opt_outs": len(self.opt_outs),
+        }
+
+    def admit(self, account, message: SubmitSm, destination: str, carrier: str, now: float) -> Admission | Refusal:
+        """destination: the number as the network reads it (national numbers made international)."""
+        settings = self._settings
+        region = None
+        if settings.screen_numbers:
+            screened = numbers.screen(destination, message.destination.ton, self._national_region)
+            if isinstance(screened, numbers.Refused):
+                return Refusal(CommandStatus.ESME_RINVDSTADR, screened.reason, "number")
+            region, time_zone = screened.region, screened.time_zone
+        if destination in self._blacklist:
+            return Refusal(PolicyStatus.BLACKLISTED, f"{destination} is on a blacklist", "blacklist")
+        rules = countries.rules_for(region or "", settings.countries)
+        wrong_sender = countries.check_sender(message.source, rules)
+        if wrong_sender:
+            return Refusal(CommandStatus.ESME_RINVSRCADR, wrong_sender, "sender")
+        text = message_text(message)
+        too_long = countries.check_length(len(text), rules)
+        if too_long:
+            return Refusal(CommandStatus.ESME_RINVMSGLEN, too_long, "length")
+        notes = []
+        hold_until = None
+        is_marketing = self.is_marketing(account, message)
+        if is_marketing:
+            notes.append("marketing: signature, opt-out text, opt-outs and quiet hours apply")
+            refused = self._marketing(account, message, destination, text, rules)
+            if refused:
+                return refused
+            if region and rules.quiet_hours:
+                opening = _window(rules.quiet_hours).next_opening(now, time_zone)
+                if opening is not None:
+                    if rules.quiet_hours_action.value == "reject":
+                        return Refusal(PolicyStatus.QUIET_HOURS, f"outside {rules.quiet_hours} in {time_zone}", "quiet hours")
+                    hold_until = opening
+                    notes.append(f"held for quiet hours: {time_zone} accepts marketing {rules.quiet_hours}")
+        fate = None
+        hit = self._matcher(carrier).find(text) if self._lists else None
+        if hit is not None:
+            entry, _ = self._lists[hit.list_name]
+            why = describe(hit)
+            if entry.action is KeywordAction.REJECT:
+                return Refusal(entry.status, why, "keyword")
+            fate = Fate(entry.action, entry.err, why)
+            notes.append(f"{why}: the carrier will {_FATES[entry.action]}")
+        segments = segments_of(message, account.billing.rule)
+        if not notes and segments == 1:
+            return _PLAIN[is_marketing]
+        return Admission(is_marketing, hold_until, fate, segments, tuple(notes))
+
+    def content_fate(self, account, message: SubmitSm, carrier: str) -> Fate | None:
+        """The keyword fate again, for a message recovered after a restart."""
+        hit = self._matcher(carrier).find(message_text(message)) if self._lists else None
+        if hit is None:
+            return None
+        entry, _ = self._lists[hit.list_name]
+        return None if entry.action is KeywordAction.REJECT else Fate(entry.action, entry.err, describe(hit))
+
+    def is_marketing(self, account, message: SubmitSm) -> bool:
+        if account.message_class:
+            return account.message_class == "marketing"
+        return self._config.network.classes.get(message.service_type, self._config.network.default_class) == "marketing"
+
+    def _marketing(self, account, message: SubmitSm, destination: str, text: str, rules) -> Refusal | None:
+        registered = message.source.digits in account.registered_senders
+        problem = marketing.check_marketing(text, rules, registered_sender=registered)
+        if problem is not None:
+            status = PolicyStatus.NO_SIGNATURE if problem.code == "signature" else PolicyStatus.NO_OPT_OUT_TEXT
+            return Refusal(status, problem.reason, problem.code)
+        if (message.source.digits, destination) in self.opt_outs:
+            return Refusal(PolicyStatus.OPTED_OUT, f"{destination} opted out of {message.source.digits}", "opt-out")
+        return None
+
+    def _matcher(self, carrier: str) -> KeywordMatcher:
+        """The lists that apply to a carrier's traffic, in one automaton."""
+        matcher = self._matchers.get(carrier)
+        if matcher is None:
+            chosen = [(name, words) for name, (entry, words) in self._lists.items() if not entry.carriers or carrier in entry.carriers]
+            matcher = self._matchers[carrier] = KeywordMatcher.build(chosen)
+        return matcher
+
+    # -- mobile-originated replies --------------------------------------------------------
+
+    def reply(self, handset: Address, sender: Address, text: str) -> str | None:
+        """An MO as an opt-out or opt-in: "out", "in" or None, with the book updated."""
+        word = reply_word(text)
+        if word in self._opt_out_words:
+            self.opt_outs.add(sender.digits, handset.digits)
+            return "out"
+        if word in self._opt_in_words:
+            self.opt_outs.remove(sender.digits, handset.digits)
+            return "in"
+        return None
+
+
+_FATES = {KeywordAction.REJECTD: "reject it (REJECTD)", KeywordAction.UNDELIV: "fail it (UNDELIV)",
+          KeywordAction.DROP: "drop it silently (no delivery, no receipt)"}  # fmt: skip
+_PLAIN = {False: Admission(), True: Admission(marketing=True)}
+
+
+@functools.lru_cache(maxsize=64)
+def _window(text: str) -> Window:
+    return Window.parse(text)
