@@ -99,7 +99,7 @@ class Engine:
             pending = self._pending_for(account, message, stored.number, stored.message_id, receipt_id, stored.submitted_at)
             pending.state, pending.attempts, pending.error = MessageState(stored.state), stored.attempts, stored.error
             pending.expires_at = stored.expires_at
-            carrier = self.network.carrier_for(self._on_network(pending.destination.digits))
+            carrier = self.network.carrier_for(self._on_network(pending.destination))
             pending.fate = self.policy.content_fate(account, message, carrier.name if carrier else "")
             self.ledger.restore(account.system_id, stored.number, stored.segments)
             self._pending.add(pending)
@@ -263,7 +263,7 @@ class Engine:
 
     def _admit(self, account, message: SubmitSm, now: float) -> Admission:
         """The network's and the content rules' answer to one message; SmppError if refused."""
-        number = self._on_network(message.destination.digits)
+        number = self._on_network(message.destination)
         carrier = self.network.carrier_for(number)
         if carrier is None:
             return self._refuse(account, message, Refusal(CommandStatus.ESME_RINVDSTADR, f"no carrier serves {message.destination.digits}", "route"))
@@ -299,8 +299,8 @@ class Engine:
             self.ledger.release(pending.number)
         return failure
 
-    def _on_network(self, digits: str) -> str:
-        return international(digits, self._config.network.national_prefix)
+    def _on_network(self, address: Address) -> str:
+        return international(address.digits, self._config.network.national_prefix, address.ton)
 
     def _pending_for(self, account, message, number, message_id, receipt_id, now, admission: Admission = ADMITTED) -> Pending:
         moment = times.utc(now)
@@ -360,7 +360,7 @@ class Engine:
                 self._next(pending, pending.not_before, ATTEMPT)
 
     def _personality(self, account, pending: Pending | None = None):
-        carrier = self.network.carrier_for(self._on_network(pending.destination.digits)) if pending else None
+        carrier = self.network.carrier_for(self._on_network(pending.destination)) if pending else None
         name = (carrier and carrier.config.personality) or account.personality
         return self._config.personality(name)
 
@@ -417,7 +417,7 @@ class Engine:
         now = self._clock.seconds()
         if now >= pending.expires_at:
             return self._expire(pending)
-        number = self._on_network(pending.destination.digits)
+        number = self._on_network(pending.destination)
         events = []
         if pending.state is MessageState.ACCEPTED:
             pending.state = next_state(pending.state, Event.ROUTE)
@@ -465,7 +465,7 @@ class Engine:
         if pending.first_attempt_at is None:
             pending.first_attempt_at = now
         tower.sent += 1
-        number = self._on_network(pending.destination.digits)
+        number = self._on_network(pending.destination)
         meeting = self.handsets.meet(number, now, pending.first_attempt_at)
         events = [
             queued,

@@ -14,13 +14,14 @@ import attrs
 from smsc import network_config
 
 
-def international(digits: str, national_prefix: str = "86") -> str:
+def international(digits: str, national_prefix: str = "86", ton: int = 0) -> str:
     """A destination as the network numbers it: no '+' or '00', country code in front of
-    eleven-digit national mobile numbers."""
+    eleven-digit national mobile numbers unless the TON says international (1): then
+    12025550123 is a number in the USA, not a Chinese mobile."""
     number = digits.strip().removeprefix("+")
     if number.startswith("00"):
         number = number[2:]
-    if len(number) == 11 and number.startswith("1"):
+    if ton != 1 and len(number) == 11 and number.startswith("1"):
         number = national_prefix + number
     return number
 

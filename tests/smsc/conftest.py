@@ -1,8 +1,12 @@
+import json
 import random
 import re
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.error
+import urllib.request
 
 import attrs
 import pytest
@@ -122,3 +126,24 @@ def smsc_server(tmp_path_factory):
 def smsc_address(smsc_server):
     """Where the running `smsc serve` takes SMPP: (host, port)."""
     return smsc_server.smpp
+
+
+def call(api: str, method: str, path: str, body=None):
+    """One request to a running SMSC's HTTP API: (status, JSON body)."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(api + path, data, {"content-type": "application/json"}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def read_until(client, done, seconds=5.0) -> list:
+    """PDUs an smpplib client reads until done(received) or time runs out."""
+    received = []
+    client.set_message_received_handler(lambda pdu: received.append(pdu))
+    deadline = time.monotonic() + seconds
+    while not done(received) and time.monotonic() < deadline:
+        client.read_once()
+    return received

@@ -167,7 +167,7 @@ def test_national_prefix_is_honoured(clock):
     # The made-up UK numbering here is not one libphonenumber knows: no screening.
     factory, session = bound(clock, network=attrs.evolve(one_tower("UK", "44"), national_prefix="44"),
                              policy=Policy(screen_numbers=False))  # fmt: skip
-    session.send(SubmitSm(SOURCE, Address(1, 1, "13800130000"), b"hi", registered_delivery=1))
+    session.send(SubmitSm(SOURCE, Address(2, 1, "13800130000"), b"hi", registered_delivery=1))
     assert [header.command_status for header, _ in session.received()] == [0]
 
 

@@ -6,8 +6,6 @@ import pathlib
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 
 import attrs
 import pytest
@@ -24,7 +22,7 @@ from smsc.http.api import Api, openapi_document
 from smsc.http.router import Route, site
 from smsc.testing import WireSession, run_for
 
-from .conftest import make_factory
+from .conftest import call, make_factory, read_until
 
 SOURCE = Address(1, 1, "10690001")
 TRACE = ["received", "stored", "routed", "queued at tower", "attempt 1", "handset", "delivered", "receipt queued", "receipt delivered"]
@@ -357,31 +355,12 @@ class TestOpenApi:
 # -- on loopback, `smsc serve` as a user starts it --------------------------------------------
 
 
-def call(api: str, method: str, path: str, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(api + path, data, {"content-type": "application/json"}, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as error:
-        return error.code, json.load(error)
-
-
 @pytest.fixture
 def client(smsc_server):
     client = smpplib.client.Client(*smsc_server.smpp, timeout=5, allow_unknown_opt_params=True)
     client.connect()
     yield client
     client.disconnect()
-
-
-def read_until(client, done, seconds=5.0) -> list:
-    received = []
-    client.set_message_received_handler(lambda pdu: received.append(pdu))
-    deadline = time.monotonic() + seconds
-    while not done(received) and time.monotonic() < deadline:
-        client.read_once()
-    return received
 
 
 class TestLoopback:
