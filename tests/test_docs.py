@@ -47,3 +47,29 @@ def test_network_doc_config_example_loads():
     example = re.search(r"```toml\n(.*?)```", text, re.S).group(1)
     config = config_file.structure(__import__("tomllib").loads(example), "docs/network.md", example)
     assert config.network.carriers[0].towers[1].serves == ("447700900",)
+
+
+def test_policy_doc_lists_every_refusal_status_and_err():
+    """docs/policy.md has a row for every command_status and receipt err the content rules use."""
+    from smsc.policy.statuses import ERR_MEANINGS, MEANINGS
+
+    text = (DOCS / "policy.md").read_text()
+    statuses = text[text.index("## command_status"):text.index("## Receipt errors")]
+    errors = text[text.index("## Receipt errors"):text.index("## Blocked keywords")]
+    assert [f"{code:#x}" for code in MEANINGS if f"| `0x{int(code):08X}` |" not in statuses] == []
+    assert [code for code in ERR_MEANINGS if f"| `{code:03d}` |" not in errors] == []
+
+
+def test_policy_doc_config_example_loads():
+    """The TOML example in docs/policy.md is a valid config."""
+    import re
+    import tomllib
+
+    from smsc import config_file
+    from smsc.policy.decisions import KeywordAction
+
+    text = (DOCS / "policy.md").read_text()
+    example = re.search(r"```toml\n(.*?)```", text, re.S).group(1)
+    config = config_file.structure(tomllib.loads(example), "docs/policy.md", example)
+    assert config.policy.keywords[1].action is KeywordAction.UNDELIV
+    assert config.accounts[0].billing.balance == 100.0
