@@ -71,13 +71,14 @@ class Policy:
         wrong_sender = countries.check_sender(message.source, rules)
         if wrong_sender:
             return Refusal(CommandStatus.ESME_RINVSRCADR, wrong_sender, "sender")
-        text = message_text(message)
+        is_marketing = self.is_marketing(account, message)
+        # Decoding the text costs more than every other check: only for a rule that reads it.
+        text = message_text(message) if rules.max_length or is_marketing or self._lists else ""
         too_long = countries.check_length(len(text), rules)
         if too_long:
             return Refusal(CommandStatus.ESME_RINVMSGLEN, too_long, "length")
         notes = []
         hold_until = None
-        is_marketing = self.is_marketing(account, message)
         if is_marketing:
             notes.append("marketing: signature, opt-out text, opt-outs and quiet hours apply")
             refused = self._marketing(account, message, destination, text, rules)

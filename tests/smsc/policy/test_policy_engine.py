@@ -1,0 +1,126 @@
+"""The content rules inside the engine on a virtual clock: what only hours or a restart show
+(quiet hours opening, a dropped message's silence, holds and opt-outs after a restart)."""
+
+from pdu.status import MessageState
+from pdu.wire import Address, SubmitSm
+from smsc.policy.billing import Tariff
+from smsc.policy.config import KeywordList, Policy
+from smsc.policy.decisions import KeywordAction
+from smsc.policy.statuses import PolicyStatus
+from smsc.testing import WireSession, run_for
+
+from ..conftest import account, make_factory
+from ..test_engine import SOURCE, receipts, submit, trace
+from ..test_engine_races import cancel
+from ..test_multi import send_multi
+
+MARKETING = "【京东】双十一全场五折 退订回T"
+HANDSET = Address(1, 1, "8613800138888")  # an ordinary number: the handset model decides
+
+
+def ucs2(destination: Address, text: str, **fields) -> SubmitSm:
+    return SubmitSm(SOURCE, destination, text.encode("utf-16-be"), data_coding=0x08, registered_delivery=1, **fields)
+
+
+def statuses(session) -> list[int]:
+    return [header.command_status for header, _ in session.received() if header.command_name == "submit_sm_resp"]
+
+
+def restarted(clock, factory, *accounts, **config):
+    """The same SMSC started again on its data, as after a crash, with a transceiver bound."""
+    factory.sink.stop()
+    return served(clock, *accounts, data=factory.smsc_config.data, **config)
+
+
+def served(clock, *accounts, **config):
+    factory = make_factory(clock, *accounts, **config)
+    session = WireSession(factory, answer_deliveries=True)
+    session.bind()
+    return factory, session
+
+
+class TestQuietHours:
+    def test_marketing_after_hours_waits_for_the_window_then_goes(self, clock):
+        """At 21:00 in Shanghai a marketing message is accepted and held; it is delivered
+        once 08:00 comes, not before."""
+        factory, session = served(clock, account(message_class="marketing"))
+        clock.advance(3.5 * 3600)  # 13:00 UTC: 21:00 in Shanghai
+        message_id = submit(session, ucs2(Address(1, 1, "8613800130000"), MARKETING))
+        run_for(clock, 10.9 * 3600)  # 07:54 in Shanghai
+        assert receipts(session) == []
+        run_for(clock, 0.2 * 3600)
+        assert [receipt.state for receipt in receipts(session)] == [MessageState.DELIVERED]
+        assert trace(factory, message_id)[:3] == ["received", "policy", "policy"]
+
+    def test_transactional_goes_at_any_hour(self, clock):
+        factory, session = served(clock)
+        clock.advance(3.5 * 3600)
+        submit(session, ucs2(Address(1, 1, "8613800130000"), "您的验证码是 482913"))
+        run_for(clock, 5)
+        assert [receipt.state for receipt in receipts(session)] == [MessageState.DELIVERED]
+
+
+class TestAcrossRestarts:
+    def test_a_dropped_message_stays_silent_after_a_restart(self, clock, tmp_path):
+        (tmp_path / "lottery.txt").write_text("六合彩\n", encoding="utf-8")
+        policy = Policy(keywords=(KeywordList("lottery", str(tmp_path / "lottery.txt"), KeywordAction.DROP),))
+        factory, session = served(clock, policy=policy)
+        message_id = submit(session, ucs2(Address(1, 1, "8613800130000"), "六合彩开奖", validity_period="000000010000000R"))
+        run_for(clock, 60)
+        again, session = restarted(clock, factory, policy=policy)
+        run_for(clock, 3600 + 60)
+        assert receipts(session) == []
+        assert trace(again, message_id)[-3:] == ["dropped", "expired", "no receipt"]
+
+    def test_a_held_price_is_held_again_and_charged_once(self, clock):
+        """A prepaid message pending across a restart still holds its price (the next one is
+        refused) and is charged once when delivered."""
+        prepaid = account(billing=Tariff(price_per_segment=0.5, balance=1.0))
+        factory, session = served(clock, prepaid)
+        submit(session, ucs2(HANDSET, "您的订单已发货", validity_period="000001000000000R"))
+        submit(session, ucs2(HANDSET, "您的订单已签收", validity_period="000001000000000R"))
+        again, session = restarted(clock, factory, prepaid)
+        session.send(ucs2(HANDSET, "one too many"))
+        assert statuses(session)[-1] == PolicyStatus.BALANCE_EXHAUSTED
+        run_for(clock, 48 * 3600)
+        figures = again.sink.ledger.snapshot()["smppclient1"]
+        delivered = sum(receipt.state is MessageState.DELIVERED for receipt in receipts(session))
+        assert (figures["spent"], figures["held"]) == (0.5 * delivered, 0.0)
+
+    def test_opt_outs_survive_a_restart(self, clock):
+        marketer = account(message_class="marketing")
+        factory, session = served(clock, marketer)
+        factory.sink.inject_mo(Address(1, 1, "8613800130000"), SOURCE, "STOP")
+        run_for(clock, 1)  # the MO reaches the bound ESME before the restart
+        again, session = restarted(clock, factory, marketer)
+        session.send(ucs2(Address(1, 1, "8613800130000"), MARKETING))
+        assert statuses(session)[-1] == PolicyStatus.OPTED_OUT
+
+
+class TestHoldsComeBack:
+    def test_cancel_gives_the_hold_back(self, clock):
+        prepaid = account(billing=Tariff(price_per_segment=1.0, balance=1.0))
+        factory, session = served(clock, prepaid)
+        message_id = submit(session, ucs2(HANDSET, "您的订单已发货", schedule_delivery_time="000000010000000R"))
+        assert cancel(session, message_id) == [0]
+        assert submit(session, ucs2(HANDSET, "您的订单已签收"))
+        assert factory.sink.ledger.snapshot()["smppclient1"]["held"] == 1.0
+
+    def test_a_refused_submit_multi_holds_nothing(self, clock):
+        """Two destinations, money for one: both refused, nothing stays held."""
+        from pdu.multi import SubmitMulti
+
+        prepaid = account(billing=Tariff(price_per_segment=1.0, balance=1.0))
+        factory, session = served(clock, prepaid)
+        template = ucs2(Address(1, 1, ""), "您好")
+        both = SubmitMulti(SOURCE, (HANDSET, Address(1, 1, "8613800138889")), (), template)
+        header, _ = send_multi(session, both)
+        assert header.command_status == PolicyStatus.BALANCE_EXHAUSTED
+        assert factory.sink.ledger.snapshot()["smppclient1"]["held"] == 0.0
+
+
+def test_refusals_are_counted_per_rule(clock):
+    factory, session = served(clock, account(message_class="marketing"))
+    session.send(ucs2(Address(1, 1, "8613800130000"), "双十一全场五折"))
+    counters = factory.sink.stats.snapshot()["smppclient1"]
+    assert counters["refused: signature"] == 1
