@@ -64,6 +64,8 @@ class Handsets:
     sim_full: Churn = Churn(0.001, 120.0)
     unknown_share: float = attrs.field(default=0.002, validator=share)
     barred_share: float = attrs.field(default=0.001, validator=share)
+    # marketing recipients who answer "T" after delivery: opted out of that sender from then on
+    opt_out_share: float = attrs.field(default=0.02, validator=share)
 
 
 @attrs.frozen
@@ -106,6 +108,7 @@ DEFAULT_TEST_NUMBERS = (
     TestNumber("0007", "on", receipt_lost=True, description="delivered, receipt lost in the network (no receipt)"),
     TestNumber("0008", "on", reply="OK", description="delivered, then the handset replies \"OK\" (DELIVRD + MO)"),
     TestNumber("0009", "out_of_coverage", minutes=0.5, description="out of coverage for 30 s, then delivered (DELIVRD)"),
+    TestNumber("0010", "on", reply="T", description="delivered, then the handset replies \"T\": opted out of the sender's marketing"),
 )
 
 

@@ -97,6 +97,28 @@ class TestAcrossRestarts:
         assert statuses(session)[-1] == PolicyStatus.OPTED_OUT
 
 
+class TestHandsetsOptOut:
+    def test_test_number_0010_replies_t_and_is_opted_out(self, clock):
+        factory, session = served(clock, account(message_class="marketing"))
+        submit(session, ucs2(Address(1, 1, "8613800130010"), MARKETING))
+        run_for(clock, 5)
+        mo = [value for header, value in session.received() if header.command_name == "deliver_sm" and not value.esm_class & 0x04]
+        assert [(value.source.digits, value.short_message) for value in mo] == [("8613800130010", b"T")]
+        session.send(ucs2(Address(1, 1, "8613800130010"), MARKETING))
+        assert statuses(session)[-1] == PolicyStatus.OPTED_OUT
+
+    def test_a_share_of_marketing_recipients_reply_t(self, clock):
+        """With every recipient answering, each delivered marketing message brings a "T"."""
+        from smsc.network_config import Handsets, Network
+
+        network = Network(handsets=Handsets(opt_out_share=1.0))
+        factory, session = served(clock, account(message_class="marketing"), network=network)
+        for number in ["8613800130000", "8613900130000"]:
+            submit(session, ucs2(Address(1, 1, number), MARKETING))
+        run_for(clock, 5)
+        assert len(factory.sink.policy.opt_outs.of(SOURCE.digits)) == 2
+
+
 class TestHoldsComeBack:
     def test_cancel_gives_the_hold_back(self, clock):
         prepaid = account(billing=Tariff(price_per_segment=1.0, balance=1.0))
