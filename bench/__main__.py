@@ -1,4 +1,4 @@
-from bench import compare, engine_memory, keywords, pdu_codec, store_commit
+from bench import compare, engine_memory, instructions, keywords, pdu_codec, store_commit
 
 pdu_codec.main()
 print()
@@ -9,3 +9,5 @@ print()
 engine_memory.main([])
 print()
 compare.main([])
+print()
+instructions.main([])

@@ -52,8 +52,9 @@ PHASES = [
 ]
 
 
-def start(command: list[str], folder: Path, name: str) -> tuple[subprocess.Popen, str, int]:
-    """Start a server listening on a free port; its log goes to a file in folder."""
+def start(command: list[str], folder: Path, name: str, wrapper: list[str] = ()) -> tuple[subprocess.Popen, str, int]:
+    """Start a server listening on a free port (under `wrapper`, e.g. valgrind, when given);
+    its log goes to a file in folder."""
     if command[0] == "smsc.cli":
         config = folder / "smsc.toml"
         config.write_text(OUR_CONFIG)
@@ -62,7 +63,7 @@ def start(command: list[str], folder: Path, name: str) -> tuple[subprocess.Popen
     else:
         command = [*command, "--port", "0"]
     log = (folder / f"{name}.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", *command], stdout=subprocess.PIPE, stderr=log, text=True)
+    server = subprocess.Popen([*wrapper, sys.executable, "-m", *command], stdout=subprocess.PIPE, stderr=log, text=True)
     line = server.stdout.readline()
     found = re.search(r"on ([\d.]+):(\d+)", line)
     if found is None:
