@@ -34,7 +34,7 @@ class StoredMessage:
     due_at: float  # next delivery attempt
     expires_at: float
     attempts: int = 0
-    done_at: float | None = None  # when it reached a final state
+    done_at: float | None = None  # when it reached a final state; set then and only then
     error: int = 0  # network error code of the last failure
     body: bytes = b""  # opaque to the store: the encoded submit_sm and what the engine adds
     segments: int = 1  # billable segments
