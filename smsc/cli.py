@@ -190,6 +190,8 @@ def send_mo(api: str, source: str, destination: str, text: str) -> int:
 
 
 def export_cdrs(data: str, account: str | None, output: str | None) -> int:
+    import sqlite3
+
     from smsc import cdr
     from smsc.sqlite_store import read_finished
 
@@ -200,7 +202,7 @@ def export_cdrs(data: str, account: str | None, output: str | None) -> int:
         else:
             with open(output, "w", newline="", encoding="utf-8") as out:
                 count = cdr.write_csv(rows, out)
-    except (OSError, LookupError) as error:
+    except (OSError, LookupError, sqlite3.Error) as error:
         print(f"smsc cdr export: {error}", file=sys.stderr)
         return 1
     print(f"{count} call detail record{'s' if count != 1 else ''} written to {output or 'standard output'}", file=sys.stderr)

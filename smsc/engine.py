@@ -95,12 +95,11 @@ class Engine:
                 self.log.warn("message {number} belongs to account {account}, no longer configured; left pending",
                               number=stored.number, account=stored.account)  # fmt: skip
                 continue
-            receipt_id, message = unpack_body(stored.body)
-            pending = self._pending_for(account, message, stored.number, stored.message_id, receipt_id, stored.submitted_at)
+            receipt_id, message, fate = unpack_body(stored.body)
+            admission = Admission(self.policy.is_marketing(account, message), fate, stored.segments)
+            pending = self._pending_for(account, message, stored.number, stored.message_id, receipt_id, stored.submitted_at, admission)
             pending.state, pending.attempts, pending.error = MessageState(stored.state), stored.attempts, stored.error
             pending.expires_at = stored.expires_at
-            carrier = self.network.carrier_for(self._on_network(pending.destination))
-            pending.fate = self.policy.content_fate(account, message, carrier.name if carrier else "")
             self.ledger.restore(account.system_id, stored.number, stored.segments)
             self._pending.add(pending)
             self._next(pending, max(now, stored.due_at), ATTEMPT)
@@ -138,35 +137,45 @@ class Engine:
         """octets: the submit_sm (or data_sm) as read from the wire, kept as it is."""
         return self.submit_multi(account, [message], octets)
 
-    def submit_multi(self, account, messages: list[SubmitSm], octets: bytes | None = None) -> defer.Deferred:
-        """One message_id for one or several destinations, answered once stored."""
+    def submit_multi(self, account, messages: list[SubmitSm], octets: bytes | None = None, partial: bool = False) -> defer.Deferred:
+        """One message_id for one or several destinations, answered once stored. Fires with
+        the message_id; with `partial`, with (message_id, [(message, SmppError)]) for the
+        destinations the content rules refused, the rest going on (submit_multi answers
+        them one by one). If every one is refused, or without `partial` any, SmppError."""
         now = self._clock.seconds()
-        admissions = [self._admit(account, message, now) for message in messages]
-        if len(messages) == 1 and messages[0].replace_if_present_flag:
+        decided = [self._admit(account, message, now) for message in messages]
+        refused = [(message, SmppError(d.status, d.reason)) for message, d in zip(messages, decided) if isinstance(d, Refusal)]
+        if refused and (not partial or len(refused) == len(messages)):
+            raise refused[0][1]
+        if refused:
+            messages = [message for message, d in zip(messages, decided) if not isinstance(d, Refusal)]
+        admissions = [d for d in decided if not isinstance(d, Refusal)]
+        if len(messages) == 1 and messages[0].replace_if_present_flag and not partial:
             found = self._pending.to_replace(account, messages[0])
             if found is not None:
                 again = attrs.evolve(messages[0], replace_if_present_flag=0)
                 return self._replace_pending(found, messages[0], "replaced by a submit_sm (replace_if_present_flag)",
                                              instead=lambda: self.submit_multi(account, [again], octets))  # fmt: skip
         first = self._last_number + 1
+        self._hold_money(account, first, messages, admissions)  # before numbers and ids are spent
         self._last_number += len(messages)
         ids = message_ids(self._personality(account), first, self._rng)
-        self._hold_money(account, first, messages, admissions)
         accepted, operations = [], []
         self._remember_sender(messages[0].source.digits, account.system_id)
         for offset, (message, admission) in enumerate(zip(messages, admissions)):
             pending = self._pending_for(account, message, first + offset, ids.response, ids.receipt_text, now, admission)
             accepted.append(pending)
             operations += [
-                AddMessage(self._stored(pending, pack_body(ids.receipt_text, message, octets if len(messages) == 1 else None))),
+                AddMessage(self._stored(pending, pack_body(ids.receipt_text, message, octets if len(messages) == 1 else None, admission.fate))),
                 AddEvent(TraceEvent(pending.number, now, "received", f"from {account.system_id}, {len(message.short_message)} octets")),
                 *(AddEvent(TraceEvent(pending.number, now, "policy", note)) for note in admission.notes),
             ]
         written = self._commit(operations)
         written.addErrback(self._not_accepted, accepted)
         written.addCallback(self._accepted, accepted)
-        written.addCallback(lambda _: ids.response)
-        return written
+        if partial:
+            return written.addCallback(lambda _: (ids.response, refused))
+        return written.addCallback(lambda _: ids.response)
 
     def query(self, account, request: QuerySm):
         pending = self._pending.first(request.message_id)
@@ -234,17 +243,26 @@ class Engine:
             operations += self.outbox.queue(system_id, value, now)
         segments = len(operations)
         self.stats.count(system_id, "mo")
-        replied = self.policy.reply(source, destination, text)
+        replied = self.policy.reply(text)
+        handset = self._on_network(source)  # as submits name it, however the MO wrote it
         if replied == "out":
-            operations.append(OptOut(destination.digits, source.digits, now))
-            self.stats.count(system_id, "opt-outs")
+            operations.append(OptOut(destination.digits, handset, now))
         elif replied == "in":
-            operations.append(OptIn(destination.digits, source.digits))
-            self.stats.count(system_id, "opt-ins")
+            operations.append(OptIn(destination.digits, handset))
         written = self._commit(operations)
+        if replied:
+            written.addCallback(self._opted, system_id, replied, destination.digits, handset)
         written.addCallback(lambda _: self.outbox.send(operations))
         written.addCallback(lambda _: {"account": system_id, "segments": segments})
         return written
+
+    def _opted(self, _, system_id: str, replied: str, sender: str, handset: str) -> None:
+        """An opt-out or opt-in that is on disk takes effect."""
+        if replied == "out":
+            self.policy.opt_outs.add(sender, handset)
+        else:
+            self.policy.opt_outs.remove(sender, handset)
+        self.stats.count(system_id, f"opt-{replied}s")
 
     def _remember_sender(self, source: str, system_id: str) -> None:
         if len(self._senders) >= 100_000 and source not in self._senders:
@@ -266,24 +284,25 @@ class Engine:
         number = self._on_network(message.destination)
         carrier = self.network.carrier_for(number)
         if carrier is None:
-            return self._refuse(account, message, Refusal(CommandStatus.ESME_RINVDSTADR, f"no carrier serves {message.destination.digits}", "route"))
+            return self._refused(account, message, Refusal(CommandStatus.ESME_RINVDSTADR, f"no carrier serves {message.destination.digits}", "route"))
         tower = carrier.tower_for(number)
         if tower.full(now):
             self.stats.count(account.system_id, "throttled")
             raise SmppError(account.throttle_answer.status, f"tower {tower.id} has {tower.config.queue_limit} queued")
         decided = self.policy.admit(account, message, number, carrier.name, now)
         if isinstance(decided, Refusal):
-            return self._refuse(account, message, decided)
+            return self._refused(account, message, decided)
         return decided
 
-    def _refuse(self, account, message: SubmitSm, refusal: Refusal):
+    def _refused(self, account, message: SubmitSm, refusal: Refusal) -> Refusal:
+        """Count and keep a refusal for the API; the caller answers with it."""
         self.stats.count(account.system_id, f"refused: {refusal.rule}")
         self.refusals.append({
             "at": self._clock.seconds(), "account": account.system_id, "source": message.source.digits,
             "destination": message.destination.digits, "status": int(refusal.status), "rule": refusal.rule,
             "reason": refusal.reason,
         })  # fmt: skip
-        raise SmppError(refusal.status, refusal.reason)
+        return refusal
 
     def _hold_money(self, account, first: int, messages: list[SubmitSm], admissions: list[Admission]) -> None:
         """Hold each message's price from a prepaid balance; refuse them all if one does not fit."""
@@ -292,7 +311,8 @@ class Engine:
             if isinstance(held, LedgerRefusal):
                 for earlier in range(first, first + offset):
                     self.ledger.release(earlier)
-                self._refuse(account, message, Refusal(PolicyStatus.BALANCE_EXHAUSTED, held.reason, "balance"))
+                refusal = self._refused(account, message, Refusal(PolicyStatus.BALANCE_EXHAUSTED, held.reason, "balance"))
+                raise SmppError(refusal.status, refusal.reason)
 
     def _not_accepted(self, failure, accepted: list[Pending]):
         for pending in accepted:
@@ -307,8 +327,6 @@ class Engine:
         scheduled = times.resolve(message.schedule_delivery_time, moment)
         expires = times.resolve(message.validity_period, moment)
         not_before = scheduled.timestamp() if scheduled else now
-        if admission.hold_until is not None:
-            not_before = max(not_before, admission.hold_until)
         return Pending(
             number=number,
             message_id=message_id,
@@ -418,6 +436,10 @@ class Engine:
         if now >= pending.expires_at:
             return self._expire(pending)
         number = self._on_network(pending.destination)
+        if pending.marketing:
+            quiet = self.policy.quiet_until(number, now)
+            if quiet is not None:
+                return self._quiet(pending, *quiet)
         events = []
         if pending.state is MessageState.ACCEPTED:
             pending.state = next_state(pending.state, Event.ROUTE)
@@ -434,6 +456,17 @@ class Engine:
         events.append(TraceEvent(pending.number, now, "routed", f"to {carrier.name}, tower {tower.id}"))
         self._next(pending, route.on_air_at, ON_AIR)
         self._write([self._change(pending, route.on_air_at), *map(AddEvent, events)])
+
+    def _quiet(self, pending: Pending, opening: float, why: str) -> None:
+        """Marketing outside the recipient's window waits for it to open, or for its end."""
+        now = self._clock.seconds()
+        if opening >= pending.expires_at:
+            self._next(pending, pending.expires_at, EXPIRE)
+            held = TraceEvent(pending.number, now, "held", f"{why}; validity ends before it opens")
+        else:
+            self._next(pending, opening, ATTEMPT)
+            held = TraceEvent(pending.number, now, "held", f"{why}; until {times.iso(opening)}")
+        self._write([self._change(pending, min(opening, pending.expires_at)), AddEvent(held)])
 
     def _filtered(self, pending: Pending, carrier: str, events: list) -> None:
         """The carrier's content filter acts on a message a keyword list marked."""
@@ -608,7 +641,7 @@ class Engine:
             if instead is not None:
                 return (yield instead())
             raise SmppError(CommandStatus.ESME_RREPLACEFAIL, f"message {pending.message_id!r} is no longer pending")
-        receipt_id, message = unpack_body(stored.body)
+        receipt_id, message, _ = unpack_body(stored.body)
         message = attrs.evolve(
             message,
             short_message=change.short_message,
@@ -617,6 +650,7 @@ class Engine:
             registered_delivery=change.registered_delivery,
         )
         now = self._clock.seconds()
+        admission = self._readmit(pending, message, now)  # the new text meets the rules and is paid for
         moment = times.utc(now)
         # Empty fields keep what the message had: a relative time is not measured again from now.
         if change.schedule_delivery_time:
@@ -627,10 +661,31 @@ class Engine:
         pending.preview, pending.last_part = receipting.preview(message), receipting.is_last_part(message)
         due_at = max(now, pending.not_before)
         change_op = ChangeMessage(pending.number, int(pending.state), pending.attempts, due_at, None, pending.error,
-                                  pack_body(receipt_id, message), pending.expires_at)  # fmt: skip
+                                  pack_body(receipt_id, message, fate=pending.fate), pending.expires_at,
+                                  segments=pending.segments)  # fmt: skip
         self._next(pending, due_at, ATTEMPT)  # before the write: whatever was planned is stale
-        yield self._commit([change_op, AddEvent(TraceEvent(pending.number, now, "replaced", why))])
+        notes = [AddEvent(TraceEvent(pending.number, now, "policy", note)) for note in admission.notes]
+        yield self._commit([change_op, AddEvent(TraceEvent(pending.number, now, "replaced", why)), *notes])
         return pending.message_id
+
+    def _readmit(self, pending: Pending, message: SubmitSm, now: float) -> Admission:
+        """The content rules and the balance for a replacing text; SmppError if refused,
+        with the message left as it was."""
+        number = self._on_network(pending.destination)
+        carrier = self.network.carrier_for(number)
+        decided = self.policy.admit(pending.account, message, number, carrier.name, now)
+        if isinstance(decided, Refusal):
+            refusal = self._refused(pending.account, message, decided)
+            raise SmppError(refusal.status, refusal.reason)
+        if decided.segments != pending.segments:
+            self.ledger.release(pending.number)
+            held = self.ledger.hold(pending.account.system_id, pending.number, decided.segments)
+            if isinstance(held, LedgerRefusal):
+                self.ledger.restore(pending.account.system_id, pending.number, pending.segments)
+                refusal = self._refused(pending.account, message, Refusal(PolicyStatus.BALANCE_EXHAUSTED, held.reason, "balance"))
+                raise SmppError(refusal.status, refusal.reason)
+        pending.marketing, pending.fate, pending.segments = decided.marketing, decided.fate, decided.segments
+        return decided
 
 
 def _describe(meeting: Meeting) -> str:

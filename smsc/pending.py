@@ -8,6 +8,7 @@ from pdu.fields import Address
 from pdu.status import MessageState
 from pdu.wire import SubmitSm
 from smsc.network import TowerState
+from smsc.policy.decisions import pack_fate, unpack_fate
 
 
 @attrs.define(slots=True, eq=False)
@@ -44,18 +45,26 @@ class Pending:
         return (self.account.system_id, self.source.digits, self.destination.digits, self.service_type)
 
 
-def pack_body(receipt_id: str, message: SubmitSm, octets: bytes | None = None) -> bytes:
-    """What the store keeps of a message: its receipt-text id and the PDU it came in (the
-    octets as read when the session has them, which saves encoding it again)."""
-    return receipt_id.encode("utf-8") + b"\0" + (octets or wire.encode(message, 1))
+def pack_body(receipt_id: str, message: SubmitSm, octets: bytes | None = None, fate=None) -> bytes:
+    """What the store keeps of a message: its receipt-text id, what the carrier's content
+    filter will do to it (when a keyword list marked it), and the PDU it came in (the octets
+    as read when the session has them, which saves encoding it again)."""
+    marked = b"F" + pack_fate(fate) + b"\0" if fate is not None else b""
+    return receipt_id.encode("utf-8") + b"\0" + marked + (octets or wire.encode(message, 1))
 
 
-def unpack_body(body: bytes) -> tuple[str, SubmitSm]:
-    receipt_id, _, octets = body.partition(b"\0")
-    _, message = wire.decode(octets)
+def unpack_body(body: bytes) -> tuple[str, SubmitSm, object]:
+    """(receipt_id, message, fate or None). A PDU's first octet is 0 (its length is under
+    16 MB), so an "F" there starts a fate."""
+    receipt_id, _, rest = body.partition(b"\0")
+    fate = None
+    if rest[:1] == b"F":
+        packed, _, rest = rest[1:].partition(b"\0")
+        fate = unpack_fate(packed)
+    _, message = wire.decode(rest)
     if isinstance(message, wire.DataSm):
         message = message.as_submit()
-    return receipt_id.decode("utf-8"), message
+    return receipt_id.decode("utf-8"), message, fate
 
 
 def belongs(owner: str, source: Address, account, asked_source: Address) -> bool:

@@ -104,7 +104,8 @@ def _submit_multi(session, sequence: int, body: bytes):
         accepted.append(message)
     if not accepted:
         return multi.write_submit_multi_resp(sequence, CommandStatus.ESME_RSUBMITFAIL, "", failures)
-    message_id = yield session.factory.sink.submit_multi(session.account, accepted)
+    message_id, refused = yield session.factory.sink.submit_multi(session.account, accepted, partial=True)
+    failures += [Unsuccessful(message.destination, refusal.status) for message, refusal in refused]
     return multi.write_submit_multi_resp(sequence, CommandStatus.ESME_ROK, message_id, failures)
 
 

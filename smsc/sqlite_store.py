@@ -78,7 +78,7 @@ CREATE TABLE spent (
 # only the rows recovery and retention look for: pending messages, finished ones by time.
 # A row of `events` holds the hops one commit added to one message's trace (a JSON list of
 # [milliseconds, hop, detail]): a delivered message takes three rows instead of nine.
-SCHEMA = f"""
+SCHEMA = """
 CREATE TABLE messages (
     number INTEGER PRIMARY KEY AUTOINCREMENT,
     message_id TEXT NOT NULL,
@@ -130,9 +130,10 @@ _STATEMENTS = {
     ),
     ChangeMessage: (
         "UPDATE messages SET state = ?, attempts = ?, due_at = ?, done_at = ?, error = ?,"
-        " body = coalesce(?, body), expires_at = coalesce(?, expires_at), charge = coalesce(?, charge)"
-        " WHERE number = ?",
-        lambda op: (op.state, op.attempts, op.due_at, op.done_at, op.error, op.body, op.expires_at, op.charge, op.number),
+        " body = coalesce(?, body), expires_at = coalesce(?, expires_at), charge = coalesce(?, charge),"
+        " segments = coalesce(?, segments) WHERE number = ?",
+        lambda op: (op.state, op.attempts, op.due_at, op.done_at, op.error, op.body, op.expires_at, op.charge,
+                    op.segments, op.number),
     ),
     AddEvent: ("INSERT INTO events (number, hops) VALUES (?, ?)", None),  # rows made by _packed_events
     AddOutbox: (
@@ -365,7 +366,7 @@ class SqliteStore:
         query = "SELECT id, account, created_at, pdu FROM outbox WHERE account = ? AND id > ? ORDER BY id LIMIT ?"
         return self._read(lambda rows: [OutboxEntry(*row) for row in rows], query, [account, after, limit])
 
-    def finished(self, account: str | None = None, after: int = 0, limit: int = 1000) -> defer.Deferred:
+    def finished(self, account: str | None = None, after: tuple[float, int] = (0.0, 0), limit: int = 1000) -> defer.Deferred:
         return self._read(_messages, *_finished_query(account, after, limit))
 
     def find(
@@ -411,12 +412,15 @@ class SqliteStore:
             self._reactor.callFromThread(_fire, [_run_read(self._reader, function, query, parameters, done)])
 
 
-def _finished_query(account: str | None, after: int, limit: int) -> tuple[str, list]:
-    where, parameters = ["done_at IS NOT NULL", f"state IN ({_FINAL})", "number > ?"], [after]
+def _finished_query(account: str | None, after: tuple[float, int], limit: int) -> tuple[str, list]:
+    """In the order messages finished: a page never misses one that finished late."""
+    done_at, number = after
+    where = ["done_at IS NOT NULL", f"state IN ({_FINAL})", "(done_at > ? OR (done_at = ? AND number > ?))"]
+    parameters = [done_at, done_at, number]
     if account is not None:
         where.append("account = ?")
         parameters.append(account)
-    return f"SELECT {_COLUMNS} FROM messages {_where(where)} ORDER BY number LIMIT ?", [*parameters, limit]
+    return f"SELECT {_COLUMNS} FROM messages {_where(where)} ORDER BY done_at, number LIMIT ?", [*parameters, limit]
 
 
 def read_finished(directory: str, account: str | None = None, page: int = 5000):
@@ -428,13 +432,18 @@ def read_finished(directory: str, account: str | None = None, page: int = 5000):
         raise LookupError(f"no message store in {directory} ({FILE_NAME} missing): is --data the folder smsc serve used?")
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        after = 0
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION:
+            raise LookupError(f"the store in {directory} has schema {version}, this smsc reads {SCHEMA_VERSION}: "
+                              f"start `smsc serve --data {directory}` once to bring it up to date")  # fmt: skip
+        after = (0.0, 0)
         while True:
             rows = connection.execute(*_finished_query(account, after, page)).fetchall()
-            yield from _messages(rows)
+            messages = _messages(rows)
+            yield from messages
             if len(rows) < page:
                 return
-            after = rows[-1][0]
+            after = (messages[-1].done_at, messages[-1].number)
     finally:
         connection.close()
 

@@ -84,6 +84,7 @@ class ChangeMessage:
     body: bytes | None = None
     expires_at: float | None = None  # replace_sm may give a new validity
     charge: int | None = None  # set once, when a delivered message is charged
+    segments: int | None = None  # replace_sm may give a new text
 
 
 @attrs.frozen
@@ -185,9 +186,9 @@ class Store(Protocol):
         """Messages matching every given filter, newest first; the next page passes the
         last number seen as `before`."""
 
-    def finished(self, account: str | None = None, after: int = 0, limit: int = 1000) -> Deferred[list[StoredMessage]]:
-        """Messages in a final state with numbers above `after`, oldest first: the call
-        detail records."""
+    def finished(self, account: str | None = None, after: tuple[float, int] = (0.0, 0), limit: int = 1000) -> Deferred[list[StoredMessage]]:
+        """Messages in a final state, in the order they finished (done_at, then number),
+        from after the (done_at, number) given: the call detail records."""
 
     def purge(self, finished_before: float) -> Deferred[int]:
         """Retention: delete final messages done before the time, with their traces, and

@@ -55,11 +55,21 @@ class PolicyApi:
         unknown = sorted(set(query) - {"account", "after", "limit"})
         if unknown:
             raise ApiError(400, f"unknown parameter {', '.join(unknown)}; this endpoint takes account, after and limit")
-        after = whole_number(query, "after", 0, 0, None)
+        after = _cursor(query.get("after") or "0:0")
         limit = whole_number(query, "limit", 100, 1, MAX_CDRS)
         found = yield self._engine.store.finished(account=query.get("account") or None, after=after, limit=limit)
         rows = [CdrRow.from_stored(stored).as_json() for stored in found]
-        return 200, {"cdrs": rows, "next": found[-1].number if len(found) == limit else None}
+        last = found[-1] if len(found) == limit else None
+        return 200, {"cdrs": rows, "next": f"{last.done_at!r}:{last.number}" if last else None}
+
+
+def _cursor(text: str) -> tuple[float, int]:
+    """`after` as the last answer's `next` gave it: DONE_AT:NUMBER."""
+    done_at, _, number = text.partition(":")
+    try:
+        return float(done_at), int(number)
+    except ValueError:
+        raise ApiError(400, f"after must be the previous answer's next (DONE_AT:NUMBER), got {text!r}") from None
 
 
 def _status_name(code: int) -> str:

@@ -48,8 +48,8 @@ class Policy:
     screen_numbers: bool = True
     national_region: str | None = None  # how to read numbers without a country code; None: all international
     # MO texts (trimmed, any case) that opt a handset out of, or back into, a sender's marketing
-    opt_out_words: tuple[str, ...] = ("T", "TD", "N", "STOP", "UNSUBSCRIBE", "STOPALL", "退订", "退订T")
-    opt_in_words: tuple[str, ...] = ("START", "UNSTOP", "YES")
+    opt_out_words: tuple[str, ...] = ("T", "TD", "STOP", "UNSUBSCRIBE", "STOPALL", "退订", "退订T")
+    opt_in_words: tuple[str, ...] = ("START", "UNSTOP")  # not YES: a survey answer must not subscribe anyone
     # per destination country (ISO region code such as CN); replaces the shipped entry
     countries: dict[str, CountryRules] = attrs.field(factory=dict)
 

@@ -36,14 +36,26 @@ class Fate:
 
 @attrs.frozen
 class Admission:
-    """Accepted: when it may first go out (quiet hours), what the carrier will do to it
-    (a keyword fate), what it costs, and the notes its trace carries."""
+    """Accepted: whether it is marketing (quiet hours apply at each attempt), what the
+    carrier will do to it (a keyword fate), what it costs, and the notes its trace carries."""
 
     marketing: bool = False
-    hold_until: float | None = None
     fate: Fate | None = None
     segments: int = 1
     notes: tuple[str, ...] = ()
 
 
 ADMITTED = Admission()  # nothing to say: what most messages get
+
+
+def pack_fate(fate: Fate | None) -> bytes:
+    """A fate as the message's stored body carries it, so a restart keeps what was decided
+    at submit whatever the lists say by then."""
+    return b"" if fate is None else f"{fate.action.value}|{fate.err}|{fate.reason}".encode("utf-8")
+
+
+def unpack_fate(packed: bytes) -> Fate | None:
+    if not packed:
+        return None
+    action, err, reason = packed.decode("utf-8").split("|", 2)
+    return Fate(KeywordAction(action), int(err), reason)

@@ -10,7 +10,6 @@ import functools
 
 import phonenumbers
 
-from pdu.fields import Address
 from pdu.status import CommandStatus
 from pdu.wire import SubmitSm
 from smsc.policy import countries, marketing, numbers
@@ -78,19 +77,15 @@ class Policy:
         if too_long:
             return Refusal(CommandStatus.ESME_RINVMSGLEN, too_long, "length")
         notes = []
-        hold_until = None
         if is_marketing:
             notes.append("marketing: signature, opt-out text, opt-outs and quiet hours apply")
             refused = self._marketing(account, message, destination, text, rules)
             if refused:
                 return refused
-            if region and rules.quiet_hours:
-                opening = _window(rules.quiet_hours).next_opening(now, time_zone)
-                if opening is not None:
-                    if rules.quiet_hours_action.value == "reject":
-                        return Refusal(PolicyStatus.QUIET_HOURS, f"outside {rules.quiet_hours} in {time_zone}", "quiet hours")
-                    hold_until = opening
-                    notes.append(f"held for quiet hours: {time_zone} accepts marketing {rules.quiet_hours}")
+            # Holding for quiet hours happens at each attempt (Engine); refusing, here.
+            if region and rules.quiet_hours and rules.quiet_hours_action.value == "reject":
+                if _window(rules.quiet_hours).next_opening(now, time_zone) is not None:
+                    return Refusal(PolicyStatus.QUIET_HOURS, f"outside {rules.quiet_hours} in {time_zone}", "quiet hours")
         fate = None
         hit = self._matcher(carrier).find(text) if self._lists else None
         if hit is not None:
@@ -103,15 +98,23 @@ class Policy:
         segments = segments_of(message, account.billing.rule)
         if not notes and segments == 1:
             return _PLAIN[is_marketing]
-        return Admission(is_marketing, hold_until, fate, segments, tuple(notes))
+        return Admission(is_marketing, fate, segments, tuple(notes))
 
-    def content_fate(self, account, message: SubmitSm, carrier: str) -> Fate | None:
-        """The keyword fate again, for a message recovered after a restart."""
-        hit = self._matcher(carrier).find(message_text(message)) if self._lists else None
-        if hit is None:
+    def quiet_until(self, destination: str, now: float) -> tuple[float, str] | None:
+        """For marketing: when the recipient's delivery window next opens and why, or None
+        when it is open now (or the number's country has no window)."""
+        if not self._settings.screen_numbers:
             return None
-        entry, _ = self._lists[hit.list_name]
-        return None if entry.action is KeywordAction.REJECT else Fate(entry.action, entry.err, describe(hit))
+        screened = numbers.screen(destination, 1, self._national_region)
+        if isinstance(screened, numbers.Refused):
+            return None
+        rules = countries.rules_for(screened.region, self._settings.countries)
+        if not rules.quiet_hours:
+            return None
+        opening = _window(rules.quiet_hours).next_opening(now, screened.time_zone)
+        if opening is None:
+            return None
+        return opening, f"quiet hours: {screened.time_zone} takes marketing {rules.quiet_hours}"
 
     def is_marketing(self, account, message: SubmitSm) -> bool:
         if account.message_class:
@@ -138,14 +141,13 @@ class Policy:
 
     # -- mobile-originated replies --------------------------------------------------------
 
-    def reply(self, handset: Address, sender: Address, text: str) -> str | None:
-        """An MO as an opt-out or opt-in: "out", "in" or None, with the book updated."""
+    def reply(self, text: str) -> str | None:
+        """An MO's text as an opt-out or opt-in: "out", "in" or None. The engine changes the
+        book once the MO is on disk."""
         word = reply_word(text)
         if word in self._opt_out_words:
-            self.opt_outs.add(sender.digits, handset.digits)
             return "out"
         if word in self._opt_in_words:
-            self.opt_outs.remove(sender.digits, handset.digits)
             return "in"
         return None
 

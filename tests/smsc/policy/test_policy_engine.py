@@ -50,7 +50,7 @@ class TestQuietHours:
         assert receipts(session) == []
         run_for(clock, 0.2 * 3600)
         assert [receipt.state for receipt in receipts(session)] == [MessageState.DELIVERED]
-        assert trace(factory, message_id)[:3] == ["received", "policy", "policy"]
+        assert trace(factory, message_id)[:4] == ["received", "policy", "stored", "held"]
 
     def test_transactional_goes_at_any_hour(self, clock):
         factory, session = served(clock)

@@ -268,8 +268,8 @@ class TestMarketing:
         message_id = marketer.send(US, "Black Friday: 50% off. Reply STOP", source=MARKETER)
         marketer.receipts(10, seconds=1.5)  # whatever comes meanwhile: none of it for this message
         assert not any(f"id:{message_id} ".encode() in receipt for receipt in marketer._receipts())
-        details = [detail for hop, detail in trace(served[0].api, message_id) if hop == "policy"]
-        assert any("held for quiet hours: America/New_York" in detail for detail in details)
+        details = [detail for hop, detail in trace(served[0].api, message_id) if hop == "held"]
+        assert len(details) == 1 and details[0].startswith("quiet hours: America/New_York takes marketing")
 
     def test_quiet_hours_reject(self, served, esme):
         assert esme("mkt").refused(GB, "Sale now on. Reply STOP", source=MARKETER) == PolicyStatus.QUIET_HOURS
