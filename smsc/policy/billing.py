@@ -19,7 +19,7 @@ import attrs
 from pdu import segments as segmenting
 from pdu import text as textcodec
 from pdu.counting import CHINA_106_SINGLE, BillingRule, billable_segments, count_segments
-from pdu.segments import AIR_OCTETS, Concatenation, segment_capacity
+from pdu.segments import AIR_OCTETS, Concatenation, TooManySegments, segment_capacity
 from pdu.text import Encoding
 from pdu.wire import SubmitSm
 from smsc.validators import not_negative
@@ -77,7 +77,10 @@ def segments_of(message: SubmitSm, rule: BillingRule = BillingRule.GSM) -> int:
         return billable_segments(text, rule)
     if len(text) == units:  # no two-unit character, so no part ends short: plain division
         return _parts(units, encoding)
-    return count_segments(text, encoding).segments
+    try:
+        return count_segments(text, encoding).segments
+    except TooManySegments:  # a message_payload past 255 parts: bill what the air would carry
+        return _parts(units, encoding)
 
 
 def _parts(units: int, encoding: Encoding) -> int:

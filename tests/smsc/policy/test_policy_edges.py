@@ -171,3 +171,20 @@ class TestQuietHoursAtDelivery:
         submit(session, ucs2(Address(1, 1, "8613800130000"), MARKETING, schedule_delivery_time="000000040000000R"))
         run_for(clock, 4 * 3600 + 600)
         assert receipts(session) == []
+
+
+class TestHostileText:
+    def test_a_huge_payload_of_rare_characters_is_read_only_so_far(self, clock, tmp_path):
+        """A 64 KB message_payload of characters never seen before: the filter folds the
+        first 1,000 of them, not 16,000 (75 ms of reactor time otherwise); a keyword past
+        them is not seen (documented)."""
+        from smsc.policy import keywords
+
+        (tmp_path / "words.txt").write_text("lottery\n", encoding="utf-8")
+        policy = Policy(keywords=(KeywordList("words", str(tmp_path / "words.txt"), KeywordAction.REJECT),))
+        factory, session = served(clock, policy=policy)
+        text = "".join(chr(0x30000 + (i * 7919) % 60000) for i in range(16000)) + "lottery"
+        folded_before = len(keywords._PLAIN)
+        session.send(SubmitSm(SOURCE, HANDSET, b"", data_coding=0x08, tlvs={"message_payload": text.encode("utf-16-be")}))
+        assert statuses(session) == [0]
+        assert len(keywords._PLAIN) - folded_before <= 1000
