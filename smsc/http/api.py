@@ -64,9 +64,11 @@ class Api:
     def stats(self, call: Call):
         now = self._clock.seconds()
         counters = self._engine.stats.snapshot()
+        money = self._engine.ledger.snapshot()
         accounts = {
             account.system_id: {
                 "counters": counters.get(account.system_id, {}),
+                "billing": money.get(account.system_id),
                 "waiting_for_bind": self._factory.outbound.waiting(account.system_id),  # for a receiving bind
                 "sessions": len(self._factory.getBoundConnections(account.system_id) or ()),
             }
