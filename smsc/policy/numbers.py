@@ -113,8 +113,11 @@ def _parse(text: str, region: str | None) -> Screened | Refused:
         return Refused(_parse_failure(error, text, region))
     country = phonenumbers.region_code_for_country_code(number.country_code)
     if phonenumbers.is_valid_number(number):
-        region = phonenumbers.region_code_for_number(number) or country
-        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        # Asking which region a number is in validates it again; only codes that several
+        # regions share (1, 7, 44...) need it. E.164 needs no formatter: + code and NSN.
+        shared = len(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(number.country_code, ())) > 1
+        region = (phonenumbers.region_code_for_number(number) or country) if shared else country
+        e164 = f"+{number.country_code}{phonenumbers.national_significant_number(number)}"
         return Screened(e164, region, _time_zone(number, region))
     if country == phonenumbers.UNKNOWN_REGION:
         return Refused(f"unknown country calling code {number.country_code}")
