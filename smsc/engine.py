@@ -100,7 +100,7 @@ class Engine:
             pending = self._pending_for(account, message, stored.number, stored.message_id, receipt_id, stored.submitted_at, admission)
             pending.state, pending.attempts, pending.error = MessageState(stored.state), stored.attempts, stored.error
             pending.expires_at = stored.expires_at
-            self.ledger.restore(account.system_id, stored.number, stored.segments)
+            self.ledger.restore(account.system_id, stored.number, stored.segments, stored.charge)
             self._pending.add(pending)
             self._next(pending, max(now, stored.due_at), ATTEMPT)
         self.outbox.recover(recovered.outbox)
@@ -360,6 +360,7 @@ class Engine:
             expires_at=pending.expires_at,
             body=body,
             segments=pending.segments,
+            charge=self.ledger.held_micros(pending.number),  # what delivery will cost: held till then
         )
 
     def _accepted(self, _, accepted: list[Pending]) -> None:
@@ -662,7 +663,7 @@ class Engine:
         due_at = max(now, pending.not_before)
         change_op = ChangeMessage(pending.number, int(pending.state), pending.attempts, due_at, None, pending.error,
                                   pack_body(receipt_id, message, fate=pending.fate), pending.expires_at,
-                                  segments=pending.segments)  # fmt: skip
+                                  charge=self.ledger.held_micros(pending.number), segments=pending.segments)  # fmt: skip
         self._next(pending, due_at, ATTEMPT)  # before the write: whatever was planned is stale
         notes = [AddEvent(TraceEvent(pending.number, now, "policy", note)) for note in admission.notes]
         yield self._commit([change_op, AddEvent(TraceEvent(pending.number, now, "replaced", why)), *notes])

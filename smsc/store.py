@@ -38,7 +38,9 @@ class StoredMessage:
     error: int = 0  # network error code of the last failure
     body: bytes = b""  # opaque to the store: the encoded submit_sm and what the engine adds
     segments: int = 1  # billable segments
-    charge: int = 0  # what delivery cost the account, in micro-units of its currency
+    # what delivering it costs the account, in micro-units of its currency: held while it is
+    # pending (a restart holds it again), charged if delivered, 0 if it failed
+    charge: int = 0
 
     @property
     def final(self) -> bool:

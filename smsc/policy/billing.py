@@ -173,10 +173,12 @@ class Ledger:
         self._add(account, number, segments, cost)
         return Hold(account, number, segments, cost / MICROS)
 
-    def restore(self, account: str, number: int, segments: int) -> None:
+    def restore(self, account: str, number: int, segments: int, cost: int | None = None) -> None:
         """Hold again for a message still pending after a restart, never refusing: it was
-        accepted when the money was there."""
-        cost = self._price.get(account, 0) * segments
+        accepted when the money was there. `cost`: what was held then, in micro-units (a
+        price changed since does not reprice it); None: at today's price."""
+        if cost is None:
+            cost = self._price.get(account, 0) * segments
         if cost and number not in self._holds:
             self._add(account, number, segments, cost)
 

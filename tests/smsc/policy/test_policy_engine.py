@@ -146,3 +146,11 @@ def test_refusals_are_counted_per_rule(clock):
     session.send(ucs2(Address(1, 1, "8613800130000"), "双十一全场五折"))
     counters = factory.sink.stats.snapshot()["smppclient1"]
     assert counters["refused: signature"] == 1
+
+
+def test_a_restart_after_a_price_change_holds_what_was_held(clock):
+    """A message held at 0.5 is still held at 0.5 after a restart at a new price of 2.0."""
+    factory, session = served(clock, account(billing=Tariff(price_per_segment=0.5, balance=10.0)))
+    submit(session, ucs2(HANDSET, "您的订单已发货", schedule_delivery_time="000001000000000R"))
+    again, session = restarted(clock, factory, account(billing=Tariff(price_per_segment=2.0, balance=10.0)))
+    assert again.sink.ledger.snapshot()["smppclient1"]["held"] == 0.5
