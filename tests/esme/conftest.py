@@ -11,7 +11,12 @@ from twisted.python import failure
 from esme.sender import Sender
 from esme.settings import Settings
 from smsc.testing import run_for
+from tests.smsc import conftest as smsc_conftest
 from tests.smsc.conftest import NOW, make_factory
+
+# `smsc serve` over real loopback, shared with the SMSC's loopback tests' way of starting it.
+smsc_server = smsc_conftest.smsc_server
+smsc_address = smsc_conftest.smsc_address
 
 
 class _End(StringTransport):
