@@ -1,25 +1,156 @@
-"""The `esme` command: send one message, blast a list, load-test an SMSC."""
+"""The `esme` command: send one message to an SMSC and report what became of it."""
 
 import argparse
+import logging
+import os
+import random
 import sys
+
+from smpp.pdu.error import SMPPTransactionError
+from twisted.internet import defer, endpoints, ssl, task
+
+from esme import outcome
+from esme.sender import Sender
+from esme.settings import BindMode, Settings
+from pdu.status import MessageState, describe_status
+
+_STATES = {state.receipt_stat: state for state in MessageState}
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    return argparse.ArgumentParser(
+    parser = argparse.ArgumentParser(
         prog="esme",
         description=(
             "An SMPP 3.4 sender (ESME) for testing SMS integrations against this project's SMSC "
-            "or a real carrier. The send, blast, load and bisect commands are being built; "
-            "today this prints help only."
+            "or a real carrier. With no connection flags it talks to `smsc serve` on its defaults."
         ),
     )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    send = commands.add_parser(
+        "send",
+        help="send one message and print its message_id",
+        description=(
+            "Send one message and print the message_id the SMSC gave each segment. With --wait, "
+            "also wait for the delivery receipt and print its state (DELIVRD, UNDELIV, EXPIRED, "
+            "REJECTD, ...) and err code. Exit status: 0 accepted (or, with --wait, delivered); "
+            "1 refused, failed, undelivered or unknown; 2 bad usage."
+        ),
+        epilog="Example: esme send --to 8613800130000 --text 'hello' --wait   (a test number that is always delivered)",
+    )
+    send.add_argument("--to", dest="destination", metavar="NUMBER", required=True, help="destination number, e.g. 8613800130000")
+    send.add_argument("--text", required=True, help="the message; long texts are split, the encoding chosen for you")
+    send.add_argument("--from", dest="source", metavar="SENDER", default="", help="source number or alphanumeric sender id")
+    send.add_argument("--dlr", action="store_true", help="ask for a delivery receipt (--wait implies it)")
+    send.add_argument("--wait", action="store_true", help="wait for the final receipt and print it")
+    send.add_argument("--wait-timeout", type=float, default=120.0, metavar="SECONDS",
+                      help="how long --wait waits for a receipt before reporting 'no receipt' (default 120)")  # fmt: skip
+    _connection_flags(send)
+    return parser
+
+
+def _connection_flags(parser: argparse.ArgumentParser) -> None:
+    env = os.environ.get
+    group = parser.add_argument_group("connection (flags override the ESME_* environment variables)")
+    group.add_argument("--host", default=env("ESME_HOST", "127.0.0.1"), help="SMSC host (ESME_HOST; default 127.0.0.1)")
+    group.add_argument("--port", type=int, default=int(env("ESME_PORT", "2775")), help="SMSC port (ESME_PORT; default 2775)")
+    group.add_argument("--system-id", default=env("ESME_SYSTEM_ID", "smppclient1"), help="account (ESME_SYSTEM_ID; default smppclient1)")
+    group.add_argument("--password", default=env("ESME_PASSWORD", "password"), help="password (ESME_PASSWORD; default password)")
+    group.add_argument("--system-type", default="", help="system_type, when the SMSC asks for one")
+    group.add_argument("--bind", choices=[mode.value for mode in BindMode], default="transceiver",
+                       help="bind type (default transceiver; a transmitter gets no receipts)")  # fmt: skip
+    group.add_argument("--tls", action="store_true", help="SMPP over TLS (the server's certificate must be trusted)")
+    group.add_argument("--verbose", action="store_true", help="also log smpp.twisted's own messages")
+
+
+def settings_from(args) -> Settings:
+    return Settings(
+        host=args.host,
+        port=args.port,
+        system_id=args.system_id,
+        password=args.password,
+        system_type=args.system_type,
+        bind=BindMode(args.bind),
+        tls=args.tls,
+        receipt_timeout=args.wait_timeout,
+        enquire_link=30.0,
+    )
+
+
+def endpoint_for(reactor, settings: Settings):
+    if settings.tls:
+        return endpoints.SSL4ClientEndpoint(reactor, settings.host, settings.port, ssl.optionsForClientTLS(settings.host))
+    return endpoints.TCP4ClientEndpoint(reactor, settings.host, settings.port, timeout=10)
+
+
+@defer.inlineCallbacks
+def send(reactor, args, out=sys.stdout):
+    settings = settings_from(args)
+    if args.wait and not settings.receives:
+        print("esme send: --wait needs receipts; use --bind transceiver (or receiver)", file=sys.stderr)
+        return EXIT_USAGE
+    sender = Sender(settings, reactor, random.Random(), endpoint_for(reactor, settings))
+    try:
+        yield sender.start()
+    except SMPPTransactionError as error:
+        yield sender.stop()
+        print(f"bind refused: {describe_status(_status(error.response))}", file=out)
+        return EXIT_FAILED
+    except Exception as error:  # nobody listening, TLS handshake, timeout: say which
+        yield sender.stop()
+        print(f"cannot reach the SMSC at {settings.host}:{settings.port}: {error}", file=out)
+        return EXIT_FAILED
+    message = sender.submit(args.destination, args.text, args.source, receipt=args.dlr or args.wait)
+    accepted = yield message.accepted
+    for number, part in enumerate(accepted.parts, start=1):
+        where = f" (segment {number} of {len(accepted.parts)})" if len(accepted.parts) > 1 else ""
+        if part.accepted:
+            print(f"message_id: {part.message_id}{where}", file=out)
+        elif part.status is None:
+            print(f"unknown{where}: no response from the SMSC; it may or may not have the message", file=out)
+        else:
+            print(f"refused{where}: {describe_status(part.status)}", file=out)
+    code = EXIT_OK if accepted.accepted else EXIT_FAILED
+    if args.wait and accepted.accepted:
+        finished = yield message.finished
+        for part in finished.parts:
+            print(_receipt_line(part), file=out)
+        code = EXIT_OK if finished.state == "DELIVRD" else EXIT_FAILED
+    yield sender.stop()
+    return code
+
+
+def _status(response) -> int:
+    return getattr(response, "raw_status", None) or int(response.status.value)
+
+
+def _receipt_line(part: outcome.PartOutcome) -> str:
+    if part.state == outcome.NO_RECEIPT:
+        return f"{part.message_id}: no receipt within the wait timeout"
+    meaning = _STATES[part.state].meaning if part.state in _STATES else ""
+    return f"{part.message_id}: {part.state} err:{part.error or 0:03d} {meaning}".rstrip()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    parser.parse_args(argv)
-    parser.print_help()
-    return 0
+    args = parser.parse_args(argv)
+    if args.command != "send":
+        parser.print_help()
+        return EXIT_OK if args.command is None else EXIT_USAGE
+    # smpp.twisted logs every PDU at WARNING through the standard library; keep the output ours.
+    logging.getLogger("smpp").setLevel(logging.DEBUG if args.verbose else logging.CRITICAL)
+    codes = []
+
+    def run(reactor):
+        return send(reactor, args).addCallback(codes.append)
+
+    try:
+        task.react(run)
+    except SystemExit as exit:
+        if exit.code:
+            return int(exit.code) if isinstance(exit.code, int) else EXIT_FAILED
+    return codes[0] if codes else EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -1,0 +1,140 @@
+"""Receipts matched to the submits they report on, whatever way the carrier writes the id.
+
+A carrier may answer a submit with "1a" and write its receipt about "26" (hex in the response,
+decimal in the receipt), pad it with zeros, change its case, or carry the exact id in the
+receipted_message_id TLV. Each submit is indexed under every reading of its id
+(decimal and hex); a receipt is matched by the TLV first, then the written
+text, then by reading. When readings fit several submits, the base pair (response base,
+receipt base) seen most often on earlier unambiguous matches decides; with no such evidence
+the receipt is left unmatched rather than pinned on the wrong message.
+
+Receipts that never come are found by one deadline queue (submits are registered in time
+order, so deadlines are too): no timer per message.
+"""
+
+import collections
+
+import attrs
+
+
+
+_HEX = set("0123456789abcdef")
+SAME = "same text"  # the evidence key for a receipt that writes the id as the response did
+
+
+def _text_key(message_id: str) -> str:
+    return message_id.strip().lower().lstrip("0") or "0"
+
+
+def _by_base(message_id: str) -> dict[int, int]:
+    """The id's number in each base it reads in ({10: n, 16: m}): pdu.receipts.message_id_readings
+    with the base kept, which the evidence needs."""
+    written = message_id.strip().lower()
+    if not written or len(written) > 40:
+        return {}
+    readings = {}
+    if written.isdigit():
+        readings[10] = int(written, 10)
+    if set(written) <= _HEX:
+        readings[16] = int(written, 16)
+    return readings
+
+
+@attrs.define
+class _Entry:
+    key: object  # the caller's handle for the submit
+    message_id: str
+    deadline: float
+    done: bool = False
+
+
+class Correlator:
+    def __init__(self, receipt_timeout: float):
+        self._timeout = receipt_timeout
+        self._by_text: dict[str, _Entry] = {}
+        self._by_reading: dict[tuple[int, int], list[_Entry]] = collections.defaultdict(list)
+        self._deadlines: collections.deque[_Entry] = collections.deque()
+        self._evidence: collections.Counter = collections.Counter()  # (response base, receipt base)
+
+    def __len__(self) -> int:
+        return len(self._by_text)
+
+    def expect(self, key, message_id: str, now: float) -> None:
+        """A submit answered with message_id now awaits its receipt."""
+        entry = _Entry(key, message_id, now + self._timeout)
+        self._by_text[_text_key(message_id)] = entry
+        for base, number in _by_base(message_id).items():
+            self._by_reading[(base, number)].append(entry)
+        self._deadlines.append(entry)
+
+    def match(self, text_id: str | None, tlv_id: str | None = None, final: bool = True):
+        """The key of the submit a receipt names, or None. A final receipt ends the wait."""
+        entry = self._by_text.get(_text_key(tlv_id)) if tlv_id else None
+        if entry is not None and text_id:
+            self._evidence.update(self._pairs(entry.message_id, text_id))  # learn the carrier's habit
+        elif entry is None and text_id:
+            entry = self._by_receipt_text(text_id)
+        if entry is None:
+            return None
+        if final:
+            self._forget(entry)
+        return entry.key
+
+    @staticmethod
+    def _pairs(response_id: str, text_id: str) -> set:
+        """How a receipt's text id relates to the response's id: the same text, or the same
+        number in (response base, receipt base)."""
+        if _text_key(response_id) == _text_key(text_id):
+            return {SAME}
+        response, receipt = _by_base(response_id), _by_base(text_id)
+        return {(rb, qb) for rb, number in response.items() for qb, other in receipt.items() if number == other}
+
+    def _by_receipt_text(self, text_id: str):
+        candidates = {}
+        same = self._by_text.get(_text_key(text_id))
+        if same is not None:
+            candidates[id(same)] = (same, {SAME})
+        for receipt_base, number in _by_base(text_id).items():
+            for response_base in (10, 16):
+                if response_base == receipt_base:
+                    continue  # the same number in the same base is the same text, seen above
+                for entry in self._by_reading.get((response_base, number), ()):
+                    candidates.setdefault(id(entry), (entry, set()))[1].add((response_base, receipt_base))
+        if len(candidates) == 1:
+            ((entry, pairs),) = candidates.values()
+            self._evidence.update(pairs)
+            return entry
+        # Several fit: trust what this carrier did before; SMPP's own rule (the same text)
+        # wins when nothing was seen yet. A tie is left unmatched, not guessed.
+        scored = sorted(
+            ((max(self._evidence[pair] + (0.5 if pair == SAME else 0) for pair in pairs), entry) for entry, pairs in candidates.values()),
+            key=lambda scored: -scored[0],
+        )
+        if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
+            return None
+        return scored[0][1]
+
+    def _forget(self, entry: _Entry) -> None:
+        entry.done = True
+        self._by_text.pop(_text_key(entry.message_id), None)
+        for base, number in _by_base(entry.message_id).items():
+            listed = self._by_reading.get((base, number))
+            if listed is not None:
+                listed.remove(entry)
+                if not listed:
+                    del self._by_reading[(base, number)]
+
+    def overdue(self, now: float) -> list:
+        """Keys of the submits whose receipt did not come in time; they are waited for no more."""
+        late = []
+        while self._deadlines and (self._deadlines[0].done or self._deadlines[0].deadline <= now):
+            entry = self._deadlines.popleft()
+            if not entry.done:
+                self._forget(entry)
+                late.append(entry.key)
+        return late
+
+    def next_deadline(self) -> float | None:
+        while self._deadlines and self._deadlines[0].done:
+            self._deadlines.popleft()
+        return self._deadlines[0].deadline if self._deadlines else None

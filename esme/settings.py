@@ -1,0 +1,66 @@
+"""The ESME's connection and sending settings: one frozen value, passed down explicitly.
+
+Defaults match `smsc serve`'s (127.0.0.1:2775, smppclient1/password), so an ESME and an SMSC
+started with no flags find each other.
+"""
+
+import enum
+
+import attrs
+
+from pdu.segments import Concatenation
+from pdu.status import CommandStatus
+
+
+class BindMode(enum.Enum):
+    TRANSMITTER = "transmitter"
+    RECEIVER = "receiver"
+    TRANSCEIVER = "transceiver"
+
+
+def _positive(instance, attribute, value):
+    if value <= 0:
+        raise ValueError(f"{attribute.name} must be above 0, got {value}")
+
+
+def _not_negative(instance, attribute, value):
+    if value < 0:
+        raise ValueError(f"{attribute.name} must be 0 or more, got {value}")
+
+
+# "Later" statuses: the SMSC is busy, the message was not taken. ESME_RSYSERR (0x08) is left
+# out by default: some SMSCs answer it after storing, and retrying it could duplicate.
+RETRY_STATUSES = frozenset({CommandStatus.ESME_RTHROTTLED, CommandStatus.ESME_RMSGQFUL})
+
+
+@attrs.frozen
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 2775
+    system_id: str = "smppclient1"
+    password: str = "password"
+    system_type: str = ""
+    bind: BindMode = BindMode.TRANSCEIVER
+    tls: bool = False
+    window: int = attrs.field(default=10, validator=_positive)  # most submits awaiting a response
+    tps: float = attrs.field(default=0.0, validator=_not_negative)  # segments a second; 0: no limit
+    burst: int = attrs.field(default=1, validator=_positive)  # tokens the bucket holds when idle
+    retry_statuses: frozenset = attrs.field(default=RETRY_STATUSES, converter=frozenset)
+    max_retries: int = attrs.field(default=5, validator=_not_negative)
+    retry_delay: float = attrs.field(default=1.0, validator=_positive)  # first backoff, doubled each time
+    retry_delay_max: float = attrs.field(default=30.0, validator=_positive)
+    response_timeout: float = attrs.field(default=30.0, validator=_positive)
+    receipt_timeout: float = attrs.field(default=600.0, validator=_positive)
+    enquire_link: float = attrs.field(default=30.0, validator=_not_negative)  # 0: no keepalive
+    reconnect_delay: float = attrs.field(default=1.0, validator=_positive)
+    reconnect_delay_max: float = attrs.field(default=60.0, validator=_positive)
+    concatenation: Concatenation = Concatenation.UDH8
+    source: str = ""  # source_addr when a send names none
+
+    @property
+    def receives(self) -> bool:
+        return self.bind is not BindMode.TRANSMITTER
+
+    @property
+    def transmits(self) -> bool:
+        return self.bind is not BindMode.RECEIVER

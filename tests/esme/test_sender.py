@@ -1,0 +1,147 @@
+"""The Sender against the project's SMSC in memory, in virtual time."""
+
+import pytest
+
+from esme import outcome
+from esme.settings import Settings
+from smsc.faults import WireFaults
+from smsc.personality import BUILT_IN
+from tests.esme.conftest import Harness
+from tests.smsc.conftest import account
+
+
+class TestSend:
+    def test_delivered_with_receipt(self, harness):
+        """A message to ...0000 is accepted, delivered and its DELIVRD receipt correlated."""
+        result = harness.result(harness.sender.send("8613800130000", "hello", source="10690001"))
+        (part,) = result.parts
+        assert part.accepted and part.message_id
+        assert result.state == "DELIVRD" and part.error == 0
+        assert part.submit_latency is not None and part.receipt_latency is not None
+
+    def test_unknown_subscriber(self, harness):
+        """...0001 is accepted, then its receipt says UNDELIV err 001."""
+        result = harness.result(harness.sender.send("8613800130001", "hello", source="10690001"))
+        assert result.accepted and result.state == "UNDELIV" and result.parts[0].error == 1
+
+    def test_long_message_is_split(self, harness):
+        """A 300-character text goes as segments, each with its own id and receipt."""
+        result = harness.result(harness.sender.send("8613800130000", "x" * 300, source="10690001"))
+        assert len(result.parts) == 2 and len(set(result.message_ids)) == 2
+        assert [part.state for part in result.parts] == ["DELIVRD", "DELIVRD"]
+
+    def test_refusal_is_reported_with_its_status(self, harness):
+        """An invalid destination is refused; the status is kept, nothing is retried."""
+        result = harness.result(harness.sender.send("12", "hello", source="10690001"))
+        (part,) = result.parts
+        assert part.state == outcome.REFUSED and part.status == 0x0B and part.attempts == 1
+
+    def test_receipt_that_never_comes(self, clock):
+        """...0007 loses its receipt: after the receipt timeout it is 'no receipt', not a guess."""
+        harness = Harness(clock, settings=Settings(enquire_link=0, receipt_timeout=60)).start()
+        result = harness.result(harness.sender.send("8613800130007", "hello", source="10690001"))
+        assert result.accepted and result.state == outcome.NO_RECEIPT
+
+
+class TestPersonalities:
+    @pytest.mark.parametrize("name", sorted(BUILT_IN))
+    def test_receipts_correlated(self, clock, name):
+        """Whatever way the carrier writes ids and receipts, each receipt finds its message."""
+        harness = Harness(clock, account(personality=name)).start()
+        sent = [harness.sender.send(f"86138001{n:05d}", f"hello {n}", source="10690001") for n in (30000, 30001, 30005)]
+        results = [harness.result(deferred) for deferred in sent]
+        assert [result.state for result in results] == ["DELIVRD", "UNDELIV", "REJECTD"]
+        assert harness.sender.unmatched_receipts == 0
+
+
+class TestFlowControl:
+    def test_window_respected_under_throttling(self, clock):
+        """With slow answers and a fifth of submits throttled (0x58), the SMSC never sees more
+        than the window in flight and every message still gets through, after retries."""
+        faults = WireFaults(response_delay=0.5, error_share=0.2, error_status="ESME_RTHROTTLED")
+        harness = Harness(clock, account(faults=faults, window=3), settings=Settings(enquire_link=0, window=3, retry_delay=0.5)).start()
+        (session,) = harness.smsc.sessions()
+        most = []
+        original = session.admission
+
+        def admission(command):
+            most.append(len(session.inTxns) + len(session._raw_waiting))
+            return original(command)
+
+        session.admission = admission
+        sent = [harness.sender.submit(f"86138001{n:05d}", "hi", source="10690001", receipt=False).accepted for n in range(20)]
+        results = [harness.result(deferred) for deferred in sent]
+        assert all(result.accepted for result in results)
+        assert max(most) < 3  # counted before admitting: at most 2 others in flight
+        assert any(result.parts[0].attempts > 1 for result in results)
+
+    def test_throttled_then_success(self, clock):
+        """A submit answered 0x58 is retried after a backoff and then accepted."""
+        harness = Harness(clock, account(faults=WireFaults(error_share=1.0, error_status="ESME_RTHROTTLED"))).start()
+        pending = harness.sender.submit("8613800130000", "hi", source="10690001", receipt=False).accepted
+        harness.run(0.5)
+        harness.smsc.set_faults("smppclient1", WireFaults())
+        result = harness.result(pending)
+        assert result.accepted and result.parts[0].attempts >= 2
+
+    def test_retries_run_out(self, clock):
+        """Throttled for ever: after max_retries the status 0x58 is reported."""
+        harness = Harness(clock, account(faults=WireFaults(error_share=1.0, error_status="ESME_RTHROTTLED")),
+                          settings=Settings(enquire_link=0, max_retries=2, retry_delay=0.1)).start()  # fmt: skip
+        result = harness.result(harness.sender.send("8613800130000", "hi", source="10690001"))
+        assert result.state == outcome.REFUSED and result.parts[0].status == 0x58 and result.parts[0].attempts == 3
+
+    def test_tps_limit(self, clock):
+        """At 5 segments a second, 20 segments take about 4 seconds."""
+        harness = Harness(clock, settings=Settings(enquire_link=0, tps=5)).start()
+        start = clock.seconds()
+        sent = [harness.sender.submit(f"86138001{n:05d}", "hi", source="10690001", receipt=False).accepted for n in range(20)]
+        results = [harness.result(deferred) for deferred in sent]
+        last = max(start + sum(p.submit_latency for p in r.parts) for r in results)
+        assert all(result.accepted for result in results)
+        assert 3.5 <= clock.seconds() - start and last >= start
+
+    def test_response_timeout_is_unknown(self, clock):
+        """An SMSC that never answers: the submit is reported UNKNOWN and not sent again."""
+        harness = Harness(clock, account(faults=WireFaults(silent=True)), settings=Settings(enquire_link=0, response_timeout=5)).start()
+        result = harness.result(harness.sender.send("8613800130000", "hi", source="10690001"))
+        assert result.state == outcome.UNKNOWN and result.parts[0].attempts == 1 and result.parts[0].status is None
+
+
+class TestReconnect:
+    def test_rebinds_and_receipt_arrives_once(self, clock):
+        """The SMSC drops the link after accepting a message to a slow tower; the Sender
+        reconnects, rebinds, and the receipt comes over the new link. Queued messages sent
+        after the drop go once."""
+        harness = Harness(clock).start()
+        first = harness.sender.submit("8613800130006", "slow", source="10690001")
+        harness.result(first.accepted)
+        harness.endpoint.cut()
+        harness.run(0.01)
+        assert not harness.sender.bound
+        second = harness.sender.submit("8613800130000", "after", source="10690001")
+        results = [harness.result(first.finished), harness.result(second.finished)]
+        assert [result.state for result in results] == ["DELIVRD", "DELIVRD"]
+        assert len(harness.endpoint.links) == 2
+        assert len(harness.result(harness.smsc.sink.store.finished("smppclient1"))) == 2
+
+    def test_in_flight_when_the_link_falls_is_unknown(self, clock):
+        """A submit written just before the link fell has no answer: UNKNOWN, never resent,
+        even though the Sender rebinds and could."""
+        harness = Harness(clock).start()
+        harness.endpoint.cut()  # closes on the next clock step, after the submit is written
+        result = harness.result(harness.sender.send("8613800130000", "hi", source="10690001"))
+        assert result.state == outcome.UNKNOWN and result.parts[0].attempts == 1
+        harness.run(5)
+        assert harness.sender.bound and len(harness.endpoint.links) == 2
+
+
+class TestStop:
+    def test_graceful_unbind(self, harness):
+        """stop() waits for the submit in flight, unbinds, and the SMSC sees the session go."""
+        pending = harness.sender.submit("8613800130000", "hi", source="10690001", receipt=False).accepted
+        stopped = harness.sender.stop()
+        assert harness.result(pending).accepted
+        harness.result(stopped)
+        harness.run(1)
+        assert harness.smsc.sessions() == [] and not harness.sender.bound
