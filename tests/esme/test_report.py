@@ -105,3 +105,16 @@ class TestRendering:
         """A vendor-specific status the table does not know is shown in hex."""
         summary = summarise([record(1, status=0x400, state=None, err=None, receipt=None)])
         assert summary.failed_by_reason == {"unknown status 0x00000400": 1}
+
+
+def test_docs_explain_every_summary_field():
+    """docs/esme-blast.md has a row for every field of the report's summary."""
+    from pathlib import Path
+
+    import attrs
+
+    from esme.report import Summary
+
+    text = (Path(__file__).parents[2] / "docs" / "esme-blast.md").read_text()
+    section = text[text.index("## The report"):text.index("## Progress")]
+    assert [field.name for field in attrs.fields(Summary) if f"`{field.name}`" not in section] == []
