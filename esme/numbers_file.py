@@ -100,9 +100,11 @@ def parse_number(value: str, region: str | None) -> str | Rejected:
     text = value.translate(_PUNCTUATION)
     if not text:
         return Rejected(0, "number", value, "empty")
+    if region is None and text.startswith("00"):
+        text = "+" + text[2:]  # the international prefix of most of the world; a region knows its own
     if text.startswith("+"):
         region = None
-    elif region is None and not text.startswith("00"):
+    elif region is None:
         return Rejected(0, "number", value, "a national number, but no region is given to read it (--region)")
     stray = next((char for char in text.removeprefix("+") if not (char.isdigit() and char.isascii())), None)
     if stray is not None:

@@ -42,9 +42,9 @@ class TestPlainList:
 
     def test_national_numbers_need_a_region(self, tmp_path):
         """Without --region a national number cannot be placed, and says so."""
-        path = write(tmp_path, "13800138000\n+8613800138000\n")
+        path = write(tmp_path, "13800138000\n+8613800138000\n0044 7911 123456\n")
         result = read_numbers(path, None)
-        assert [row.number for row in result.rows] == ["8613800138000"]
+        assert [row.number for row in result.rows] == ["8613800138000", "447911123456"]
         assert "--region" in result.rejected[0].reason
 
     def test_duplicates_keep_the_first_and_report_the_later_lines(self, tmp_path):
@@ -157,6 +157,37 @@ class TestNothingLost:
         assert sorted(counted) == expected
 
 
+def test_a_region_reads_its_own_international_prefix():
+    """011 is how a US caller dials abroad; with --region US it is read as such."""
+    assert parse_number("011 44 7911 123456", "US") == "447911123456"
+
+
 def test_parse_number_strips_punctuation():
     """Parentheses and dots in a number are layout, not content."""
     assert parse_number("(010) 6552.9988", "CN") == "861065529988"
+
+
+class TestCsvRoundTrip:
+    @given(st.lists(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r"), min_size=1,
+                            max_size=12).filter(str.strip), min_size=1, max_size=20))  # fmt: skip
+    def test_any_cell_comes_back_with_its_row_and_line(self, notes):
+        """Cells with commas, quotes, newlines or any script are read back as written, each row
+        at the line where csv.writer started it."""
+        import csv
+        import io
+        import tempfile
+        from pathlib import Path
+
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["number", "note"])
+        starts = []
+        for i, note in enumerate(notes):
+            starts.append(out.getvalue().count("\n") + 1)
+            writer.writerow([f"+86138{i:08d}", note])
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / "n.csv"
+            path.write_text(out.getvalue(), encoding="utf-8")
+            result = read_numbers(path, "CN")
+        assert result.rejected == () and result.duplicates == ()
+        assert [(row.line, row.variables["note"]) for row in result.rows] == list(zip(starts, notes))
