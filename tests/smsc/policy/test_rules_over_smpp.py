@@ -281,8 +281,8 @@ class TestBilling:
         messages spend it all, the next submit is 0x406; the CDRs say the same."""
         api, folder = served[0].api, served[1]
         payer = esme("prepaid")
-        payer.send("8613800130001", "hello")
-        assert b"stat:UNDELIV" in payer.receipts(1)[0]
+        payer.send("8613800130001", "hello", service_type="OTP")  # OTP: the shortest transit
+        assert b"stat:UNDELIV" in payer.receipts(1, seconds=20)[0]
         payer.send(MOBILE, "hello")
         payer.send(MOBILE, "hello again")
         assert all(b"stat:DELIVRD" in receipt for receipt in payer.receipts(2))
