@@ -19,7 +19,7 @@ import itertools
 import struct
 import sys
 
-SUBMIT_SM, DELIVER_SM, BIND_TRANSCEIVER, ENQUIRE_LINK = 0x04, 0x05, 0x09, 0x15
+SUBMIT_SM, DELIVER_SM, UNBIND, BIND_TRANSCEIVER, ENQUIRE_LINK = 0x04, 0x05, 0x06, 0x09, 0x15
 RESPONSE = 0x80000000
 
 
@@ -78,7 +78,7 @@ def bare_factory():
     return factory
 
 
-def raw_factory(quickack: bool = False):
+def raw_factory(quickack: bool = False, unique_ids: bool = False):
     from twisted.internet import protocol
 
     from smsc import tcp
@@ -98,7 +98,15 @@ def raw_factory(quickack: bool = False):
         BIND_TRANSCEIVER: (header(20, RESPONSE | BIND_TRANSCEIVER), b"RAW\0"),
         SUBMIT_SM: (header(18, RESPONSE | SUBMIT_SM), b"1\0"),
         ENQUIRE_LINK: (header(16, RESPONSE | ENQUIRE_LINK), b""),
+        UNBIND: (header(16, RESPONSE | UNBIND), b""),
     }
+
+    def unique(number: int, sequence: bytes) -> tuple[bytes, ...]:
+        message_id = str(number).encode()
+        text = receipt_text.replace(b"id:1 ", b"id:" + message_id + b" ")
+        body = receipt_body[: -len(receipt_text) - 1] + bytes([len(text)]) + text
+        response = header(17 + len(message_id), RESPONSE | SUBMIT_SM)
+        return (response, sequence, message_id + b"\0", header(16 + len(body), DELIVER_SM), number.to_bytes(4, "big"), body)
 
     class Raw(protocol.Protocol):
         def connectionMade(self):
@@ -114,7 +122,12 @@ def raw_factory(quickack: bool = False):
                 length, command_id = struct.unpack_from("!LL", buffer, offset)
                 if len(buffer) - offset < length:
                     break
-                if command_id in canned:
+                if unique_ids and command_id == SUBMIT_SM:
+                    # Each message its own id, in its response and its receipt, for clients
+                    # that correlate (an ESME under test): still no decoding.
+                    self.receipts += 1
+                    out += unique(self.receipts, buffer[offset + 12 : offset + 16])
+                elif command_id in canned:
                     head, body = canned[command_id]
                     out += (head, buffer[offset + 12 : offset + 16], body)
                     if command_id == SUBMIT_SM:
@@ -132,10 +145,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("server", choices=("bare", "raw"))
     parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (default: any free one)")
     parser.add_argument("--quickack", action="store_true", help="raw only: re-arm TCP_QUICKACK after each read")
+    parser.add_argument("--unique-ids", action="store_true", help="raw only: a message_id of its own for each submit, in its receipt too")
     args = parser.parse_args(argv)
     from twisted.internet import reactor
 
-    factory = bare_factory() if args.server == "bare" else raw_factory(args.quickack)
+    factory = bare_factory() if args.server == "bare" else raw_factory(args.quickack, args.unique_ids)
     port = reactor.listenTCP(args.port, factory, interface="127.0.0.1")
     print(f"{args.server} listening on 127.0.0.1:{port.getHost().port}", flush=True)
     reactor.run()
