@@ -5,6 +5,7 @@ import logging
 import os
 import random
 import sys
+import time
 
 from smpp.pdu.error import SMPPTransactionError
 from twisted.internet import defer, endpoints, ssl, task
@@ -47,6 +48,35 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--wait-timeout", type=float, default=120.0, metavar="SECONDS",
                       help="how long --wait waits for a receipt before reporting 'no receipt' (default 120)")  # fmt: skip
     _connection_flags(send)
+    blast = commands.add_parser(
+        "blast",
+        help="send one text (or a template per row) to every number of a file",
+        description=(
+            "Send to every number of a CSV (a number/phone/msisdn/mobile column; other columns are "
+            "template variables) or a plain list, and report what became of each: submitted, "
+            "accepted, delivered, failed by reason, expired, no receipt, latency percentiles. "
+            "Invalid and duplicate numbers are screened out and listed by line; a template is "
+            "checked against every row before anything is sent. Ctrl-C stops, writes the partial "
+            "report and the --state file; --resume continues without sending a line twice. "
+            "Exit status: 0 all delivered; 1 otherwise; 2 bad input (file, line and field named)."
+        ),
+        epilog="Example: esme blast --numbers customers.csv --template offer.txt --state run.json --report-json report.json",
+    )
+    blast.add_argument("--numbers", metavar="FILE", required=True, help="CSV with a header, or one number a line")
+    what = blast.add_mutually_exclusive_group(required=True)
+    what.add_argument("--text", help="the message for everyone")
+    what.add_argument("--template", metavar="FILE", help="a UTF-8 text with {column} variables filled per row")
+    blast.add_argument("--from", dest="source", metavar="SENDER", default="", help="source number or sender id")
+    blast.add_argument("--region", default="CN", help="how to read national numbers (default CN)")
+    blast.add_argument("--window", type=int, default=100, help="most submits awaiting a response (default 100)")
+    blast.add_argument("--tps", type=float, default=0.0, help="segments a second at most (default: no limit)")
+    blast.add_argument("--wait-timeout", type=float, default=120.0, metavar="SECONDS",
+                       help="how long to wait for each receipt before counting 'no receipt' (default 120)")  # fmt: skip
+    blast.add_argument("--state", metavar="FILE", help="keep the run's state here, for --resume after Ctrl-C or a crash")
+    blast.add_argument("--resume", action="store_true", help="continue the run --state describes")
+    blast.add_argument("--report-json", metavar="FILE", help="also write the summary as JSON")
+    blast.add_argument("--report-csv", metavar="FILE", help="also write one row a message as CSV")
+    _connection_flags(blast)
     return parser
 
 
@@ -65,7 +95,9 @@ def _connection_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from(args) -> Settings:
+    extra = {"window": args.window, "tps": args.tps} if args.command == "blast" else {}
     return Settings(
+        **extra,
         host=args.host,
         port=args.port,
         system_id=args.system_id,
@@ -132,10 +164,49 @@ def _receipt_line(part: outcome.PartOutcome) -> str:
     return f"{part.message_id}: {part.state} err:{part.error or 0:03d} {meaning}".rstrip()
 
 
+@defer.inlineCallbacks
+def blast(reactor, args, out=sys.stdout):
+    from esme import blast as blasting
+    from esme.numbers_file import NumbersFileError
+    from esme.progress import ProgressWriter
+    from esme.resume import ResumeError
+    from esme.template import TemplateError
+
+    if args.resume and not args.state:
+        print("esme blast: --resume needs --state FILE", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        campaign = blasting.prepare(args)
+    except (NumbersFileError, TemplateError, ResumeError, OSError) as error:
+        print(f"esme blast: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    blasting.describe_input(campaign, args.numbers)
+    settings = settings_from(args)
+    sender = Sender(settings, reactor, random.Random(), endpoint_for(reactor, settings))
+    try:
+        yield sender.start()
+    except Exception as error:
+        yield sender.stop()
+        print(f"esme blast: cannot bind to the SMSC at {settings.host}:{settings.port}: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    run = blasting.Blast(sender, campaign, args.source, ProgressWriter(len(campaign.rows), time.monotonic))
+    interrupted = []
+
+    def interrupt():  # Ctrl-C: the report and state of what was done so far
+        run.stopped = True
+        interrupted.append(run.finish(args, out))
+
+    trigger = reactor.addSystemEventTrigger("before", "shutdown", interrupt)
+    yield run.run()
+    reactor.removeSystemEventTrigger(trigger)
+    yield sender.stop()
+    return run.finish(args, out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command != "send":
+    if args.command not in ("send", "blast"):
         parser.print_help()
         return EXIT_OK if args.command is None else EXIT_USAGE
     # smpp.twisted logs every PDU at WARNING through the standard library; keep the output ours.
@@ -143,7 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     codes = []
 
     def run(reactor):
-        return send(reactor, args).addCallback(codes.append)
+        command = send if args.command == "send" else blast
+        return command(reactor, args).addCallback(codes.append)
 
     try:
         task.react(run)

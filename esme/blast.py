@@ -1,0 +1,130 @@
+"""`esme blast`: one text (or a template per row) to every number of a file, with a live
+progress line, a final report, and a state file from which `--resume` continues without
+sending any line twice.
+
+Everything that can be wrong with the input is found before the first submit: the numbers
+file is read, screened and de-duplicated, the template checked against every row, a state
+file matched to this file and text. Ctrl-C stops sending, writes the partial report and the
+state file.
+"""
+
+import sys
+import time
+
+import attrs
+from twisted.internet import defer
+
+from esme import report
+from esme.numbers_file import read_numbers
+from esme.progress import ProgressWriter
+from esme.resume import Fingerprint, ResumeState, StateFile
+from esme.template import Template
+
+
+@attrs.frozen
+class Campaign:
+    """What to send, read and checked: every row with its text, and the state file."""
+
+    rows: tuple  # (Recipient, text)
+    rejected: tuple
+    duplicates: tuple
+    state: StateFile | None
+    skipped: int  # lines a previous run already handled (--resume)
+
+
+def prepare(args) -> Campaign:
+    """The campaign from the command line; NumbersFileError, TemplateError or ResumeError
+    (each naming file, line and field) if the input cannot be used."""
+    recipients = read_numbers(args.numbers, args.region)
+    template = Template.from_file(args.template) if args.template else Template.from_text(args.text)
+    template.check(recipients.rows, recipients.columns, args.numbers)
+    rows = tuple((row, template.render(row.variables, args.numbers, row.line)) for row in recipients.rows)
+    state, skipped = None, 0
+    if args.state:
+        fingerprint = Fingerprint.of(args.numbers, args.text if args.text is not None else open(args.template, encoding="utf-8").read())
+        previous = ResumeState.load(args.state, fingerprint) if args.resume else ResumeState(fingerprint, 0, {})
+        state = StateFile(args.state, previous)
+        kept = tuple((row, text) for row, text in rows if state.may_send(row.line))
+        skipped, rows = len(rows) - len(kept), kept
+    return Campaign(rows, recipients.rejected, recipients.duplicates, state, skipped)
+
+
+def describe_input(campaign: Campaign, numbers: str, out=sys.stderr) -> None:
+    """Say what was left out of the file and why, line by line: nothing goes unmentioned."""
+    for rejected in campaign.rejected:
+        print(f"{numbers}, line {rejected.line}, field {rejected.field!r}: {rejected.value!r} not sent: {rejected.reason}", file=out)
+    for duplicate in campaign.duplicates:
+        print(f"{numbers}, line {duplicate.line}: {duplicate.number} not sent again (first on line {duplicate.first_line})", file=out)
+    if campaign.skipped:
+        print(f"resuming: {campaign.skipped} lines were handled by the earlier run and are not sent again", file=out)
+    print(f"{len(campaign.rows)} to send, {len(campaign.rejected)} rejected, {len(campaign.duplicates)} duplicates", file=out)
+
+
+class Blast:
+    """Sends a campaign through a started Sender and keeps one MessageRecord a row."""
+
+    def __init__(self, sender, campaign: Campaign, source: str, progress: ProgressWriter):
+        self._sender = sender
+        self._campaign = campaign
+        self._source = source
+        self._progress = progress
+        self.records: dict[int, report.MessageRecord] = {}
+        self.stopped = False
+        self._counts = {"done": 0, "accepted": 0, "failed": 0}
+
+    def run(self) -> defer.Deferred:
+        """Fires once every row is final (its receipt came or timed out)."""
+        finished = []
+        for row, text in self._campaign.rows:
+            if self.stopped:
+                break
+            if self._campaign.state is not None:
+                self._campaign.state.claim(row.line)
+            started = time.monotonic()
+            handle = self._sender.submit(row.number, text, self._source, receipt=True)
+            handle.accepted.addCallback(self._accepted, row)
+            finished.append(handle.finished.addCallback(self._finished, row, started))
+        return defer.gatherResults(finished, consumeErrors=True)
+
+    def _accepted(self, outcome, row) -> None:
+        if self._campaign.state is not None:
+            self._campaign.state.sent(row.line, [mid for mid in outcome.message_ids if mid])
+        self._counts["accepted" if outcome.accepted else "failed"] += 1
+        self._progress.update(self._counts["done"], self._counts["accepted"], self._counts["failed"])
+
+    def _finished(self, outcome, row, started: float) -> None:
+        first = outcome.parts[0]
+        responded = started + first.submit_latency if first.submit_latency is not None else None
+        receipted = started + first.receipt_latency if first.receipt_latency is not None else None
+        final = outcome.state if outcome.accepted and receipted is not None else None
+        failing = next((part for part in outcome.parts if part.state != "DELIVRD"), first)
+        self.records[row.line] = report.MessageRecord(
+            number=row.number,
+            line=row.line,
+            message_ids=tuple(mid for mid in outcome.message_ids if mid),
+            submit_status=first.status,
+            final_state=final,
+            error_code=f"{failing.error:03d}" if failing.error is not None else None,
+            submitted_at=started,
+            responded_at=responded,
+            receipt_at=receipted,
+        )
+        self._counts["done"] += 1
+        self._progress.update(self._counts["done"], self._counts["accepted"], self._counts["failed"])
+
+    def finish(self, args, out=sys.stdout) -> int:
+        """The report: text on out, JSON and CSV files when asked; the exit status."""
+        records = [self.records[line] for line in sorted(self.records)]
+        self._progress.finish(self._counts["done"], self._counts["accepted"], self._counts["failed"])
+        if self._campaign.state is not None:
+            self._campaign.state.close()
+        summary = report.summarise(records)
+        print(report.to_text(summary), file=out)
+        if args.report_json:
+            with open(args.report_json, "w", encoding="utf-8") as file:
+                file.write(report.to_json(summary))
+        if args.report_csv:
+            with open(args.report_csv, "w", encoding="utf-8", newline="") as file:
+                file.write(report.to_csv(records))
+        everything = not self.stopped and len(records) == len(self._campaign.rows)
+        return 0 if everything and summary.delivered == len(records) else 1
