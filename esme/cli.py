@@ -77,6 +77,24 @@ def build_parser() -> argparse.ArgumentParser:
     blast.add_argument("--report-json", metavar="FILE", help="also write the summary as JSON")
     blast.add_argument("--report-csv", metavar="FILE", help="also write one row a message as CSV")
     _connection_flags(blast)
+    bisect = commands.add_parser(
+        "bisect",
+        help="find the blocked word in a text that is accepted but never delivered",
+        description=(
+            "Send halves of the text, then quarters..., reading each fragment's receipt: DELIVRD "
+            "passes, a failure receipt or none within --wait-timeout is blocked. Prints each probe "
+            "and the smallest blocked fragment. Every probe is a real message to --to: use a number "
+            "you own, and --budget to cap what it may spend. Exit status: 0 found; 1 not found."
+        ),
+        epilog="Example: esme bisect --to 8613800130000 --text '本公司长期代开发票，欢迎来电' --budget 30",
+    )
+    bisect.add_argument("--to", dest="destination", metavar="NUMBER", required=True, help="a handset you own")
+    bisect.add_argument("--text", required=True, help="the text that is accepted but not delivered")
+    bisect.add_argument("--from", dest="source", metavar="SENDER", default="", help="source number or sender id")
+    bisect.add_argument("--budget", type=int, default=30, help="most messages it may send (default 30)")
+    bisect.add_argument("--wait-timeout", type=float, default=60.0, metavar="SECONDS",
+                        help="no receipt within this long counts as blocked (default 60)")  # fmt: skip
+    _connection_flags(bisect)
     return parser
 
 
@@ -203,10 +221,29 @@ def blast(reactor, args, out=sys.stdout):
     return run.finish(args, out)
 
 
+@defer.inlineCallbacks
+def bisect(reactor, args, out=sys.stdout):
+    from esme import bisect_command
+    from esme.bisect import Status
+
+    settings = settings_from(args)
+    sender = Sender(settings, reactor, random.Random(), endpoint_for(reactor, settings))
+    try:
+        yield sender.start()
+    except Exception as error:
+        yield sender.stop()
+        print(f"esme bisect: cannot bind to the SMSC at {settings.host}:{settings.port}: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    finding = yield bisect_command.run(sender, args.destination, args.text, args.source, args.budget, out)
+    yield sender.stop()
+    print(f"{finding.status.value} after {finding.probes} messages: [{finding.start}:{finding.end}] {finding.fragment!r}", file=out)
+    return EXIT_OK if finding.status is Status.FOUND else EXIT_FAILED
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command not in ("send", "blast"):
+    if args.command not in ("send", "blast", "bisect"):
         parser.print_help()
         return EXIT_OK if args.command is None else EXIT_USAGE
     # smpp.twisted logs every PDU at WARNING through the standard library; keep the output ours.
@@ -214,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     codes = []
 
     def run(reactor):
-        command = send if args.command == "send" else blast
+        command = {"send": send, "blast": blast, "bisect": bisect}[args.command]
         return command(reactor, args).addCallback(codes.append)
 
     try:

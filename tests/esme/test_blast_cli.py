@@ -73,3 +73,28 @@ def test_resume_sends_only_what_the_first_run_did_not(smsc_server, tmp_path):
     run = blast(smsc_server, "--numbers", str(numbers), "--text", text, "--state", str(state), "--resume")
     assert "resuming: 3 lines were handled by the earlier run" in run.stderr, run.stdout + run.stderr
     assert submitted(smsc_server) - before == 2
+
+
+def test_bisect_finds_the_blocked_word(tmp_path):
+    """Against `smsc serve` whose carrier filter REJECTDs 代开发票: the search ends on a fragment
+    holding it, within its budget."""
+    from ..smsc.conftest import start_smsc
+
+    (tmp_path / "invoices.txt").write_text("代开发票\n", encoding="utf-8")
+    config = tmp_path / "smsc.toml"
+    config.write_text('[[policy.keywords]]\nname = "invoices"\nfile = "invoices.txt"\naction = "rejectd"\n')
+    process, served = start_smsc(tmp_path, "--config", str(config))
+    try:
+        host, port = served.smpp
+        run = subprocess.run(
+            [sys.executable, "-m", "esme.cli", "bisect", "--host", host, "--port", str(port), "--to", "8613800130000",
+             "--from", "10690001", "--text", "本公司长期为各类企业代开发票，价格优惠，欢迎来电咨询", "--budget", "30",
+             "--wait-timeout", "10"],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert run.returncode == 0, run.stdout + run.stderr
+    last = run.stdout.strip().splitlines()[-1]
+    assert last.startswith("found after") and "代开发票" in last
