@@ -123,7 +123,7 @@ class Sender:
             session.getDisconnectedDeferred().addCallback(self._lost, session)
             self._drain()
 
-        return session.bind_as(self.settings.bind, self._data_request).addCallback(bound)
+        return session.bind_as(self.settings.bind, self._message_received).addCallback(bound)
 
     def _lost(self, _, session) -> None:
         if self._session is session:
@@ -197,7 +197,7 @@ class Sender:
         part.attempts += 1
         part.sent_at = self._clock.seconds()
         self._in_flight += 1
-        answered = self._session.sendDataRequest(part.submit.to_pdu())
+        answered = self._session.submit(part.submit)
         answered.addCallbacks(self._accepted, self._not_accepted, callbackArgs=(part,), errbackArgs=(part,))
         answered.addErrback(lambda failure: log.failure("answer handling failed", failure))
 
@@ -236,14 +236,13 @@ class Sender:
 
     # -- receipts and mobile-originated messages ---------------------------------------------
 
-    def _data_request(self, session, request) -> None:
-        value = wire.from_pdu(request)
+    def _message_received(self, value) -> None:
+        """Answered ESME_ROK once this returns: a receipt we cannot match is still received."""
         if not value.esm_class & RECEIPT_TYPES:
             if self._on_message is not None:
                 self._on_message(value)
-            return None
+            return
         self._receipt(value)
-        return None  # ESME_ROK: a receipt we cannot match is still received
 
     def _receipt(self, value) -> None:
         text = value.tlvs.get("message_payload") or getattr(value, "short_message", b"") or b""
