@@ -26,7 +26,7 @@ from esme.settings import Settings
 from esme.throttle import TokenBucket
 from pdu import segments, wire
 from pdu.fields import Address
-from pdu.receipts import NotAReceipt, parse_receipt
+from pdu.receipts import NotAReceipt, receipt_status
 from pdu.status import MessageState
 
 log = Logger(namespace="esme.sender")
@@ -248,8 +248,7 @@ class Sender:
         text = value.tlvs.get("message_payload") or getattr(value, "short_message", b"") or b""
         tlv_id = value.tlvs.get("receipted_message_id")
         try:
-            read = parse_receipt(text.decode("latin-1"))
-            text_id, state, error = read.message_id, read.state, read.error
+            text_id, state, error = receipt_status(text.decode("latin-1"))
         except NotAReceipt:
             if tlv_id is None or "message_state" not in value.tlvs:
                 log.info("a receipt that names no message: {text!r}", text=text[:80])

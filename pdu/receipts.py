@@ -189,16 +189,15 @@ def _parse_date(digits: str | None) -> datetime.datetime | None:
         return None  # a nonsense date is no reason to lose the rest of the receipt
 
 
-def parse_receipt(text: str) -> Receipt:
-    """Read a receipt text in any of the carrier variants; id and stat are the only musts.
-
-    The id stays as written (compare ids with same_message_id); err is decimal when it is
-    all digits, else hex.
-    """
+def _fields(text: str, names) -> tuple[dict, str]:
+    """The named fields of a receipt's head (None where absent), and the text after `text:`."""
     label = _TEXT_LABEL.search(text)
     head, body = (text[: label.start()], text[label.end() :]) if label else (text, "")
-    found = {name: pattern.search(head) for name, pattern in _FIELDS.items()}
-    values = {name: match.group(1) if match else None for name, match in found.items()}
+    found = {name: _FIELDS[name].search(head) for name in names}
+    return {name: match.group(1) if match else None for name, match in found.items()}, body
+
+
+def _settled(text: str, values: dict) -> tuple[str, MessageState, int]:
     if values["id"] is None:
         raise NotAReceipt(text, "no id:")
     if values["stat"] is None:
@@ -208,12 +207,29 @@ def parse_receipt(text: str) -> Receipt:
     except ValueError:
         raise NotAReceipt(text, f"unknown stat {values['stat']!r}") from None
     err = values["err"] or "0"
+    return values["id"], state, int(err) if err.isdigit() else int(err, 16)
+
+
+def receipt_status(text: str) -> tuple[str, MessageState, int]:
+    """(id, state, err) of a receipt text, read as parse_receipt reads them, without the dates
+    and counts: what settles a message, on an ESME's hot path."""
+    return _settled(text, _fields(text, ("id", "stat", "err"))[0])
+
+
+def parse_receipt(text: str) -> Receipt:
+    """Read a receipt text in any of the carrier variants; id and stat are the only musts.
+
+    The id stays as written (compare ids with same_message_id); err is decimal when it is
+    all digits, else hex.
+    """
+    values, body = _fields(text, _FIELDS)
+    message_id, state, error = _settled(text, values)
     return Receipt(
-        message_id=values["id"],
+        message_id=message_id,
         state=state,
         submit_date=_parse_date(values["submit"]),
         done_date=_parse_date(values["done"]),
-        error=int(err) if err.isdigit() else int(err, 16),
+        error=error,
         submitted=int(values["sub"]) if values["sub"] else None,
         delivered=int(values["dlvrd"]) if values["dlvrd"] else None,
         text=body,
