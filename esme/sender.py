@@ -12,9 +12,9 @@ reach the handset twice.
 """
 
 import collections
+import functools
 
 import attrs
-from smpp.pdu.error import SMPPGenericNackTransactionError, SMPPTransactionError
 from twisted.application.internet import ClientService
 from twisted.internet import defer
 from twisted.logger import Logger
@@ -197,15 +197,21 @@ class Sender:
         part.attempts += 1
         part.sent_at = self._clock.seconds()
         self._in_flight += 1
-        answered = self._session.submit(part.submit)
-        answered.addCallbacks(self._accepted, self._not_accepted, callbackArgs=(part,), errbackArgs=(part,))
-        answered.addErrback(lambda failure: log.failure("answer handling failed", failure))
+        self._session.submit(part.submit, functools.partial(self._answered, part))
 
-    def _accepted(self, result, part: _Part) -> None:
+    def _answered(self, part: _Part, status: int | None, message_id: str | None) -> None:
+        """The submit's response (status None: none came)."""
         self._in_flight -= 1
+        if message_id is not None:
+            self._accepted(part, message_id)
+        else:
+            self._not_accepted(part, status)
+        self._drain()
+
+    def _accepted(self, part: _Part, message_id: str) -> None:
         now = self._clock.seconds()
         part.status = 0
-        part.message_id = (result.response.params.get("message_id") or b"").decode("latin-1")
+        part.message_id = message_id
         part.submit_latency = now - part.sent_at
         if part.message.receipt:
             self._correlator.expect(part, part.message_id, now)
@@ -213,14 +219,8 @@ class Sender:
             part.message.part_answered()
         else:
             part.finish(outcome.ACCEPTED)
-        self._drain()
 
-    def _not_accepted(self, failure, part: _Part) -> None:
-        self._in_flight -= 1
-        status = None
-        if failure.check(SMPPTransactionError, SMPPGenericNackTransactionError):
-            response = failure.value.response
-            status = getattr(response, "raw_status", None) or int(response.status.value)
+    def _not_accepted(self, part: _Part, status: int | None) -> None:
         decision = retry.decide(self.settings, status, part.attempts, self._rng)
         if isinstance(decision, retry.Retry):
             log.info("submit answered 0x{status:08X}; retry {attempt} in {delay:.2f} s", status=status, attempt=part.attempts, delay=decision.delay)
@@ -228,7 +228,6 @@ class Sender:
         else:
             part.status = status
             part.finish(outcome.UNKNOWN if status is None else outcome.REFUSED)
-        self._drain()
 
     def _retry(self, part: _Part) -> None:
         self._queue.appendleft(part)  # it already waited its turn once

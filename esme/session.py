@@ -2,31 +2,33 @@
 
 The hot PDUs skip smpp.pdu (pdu.fast): submit_sm is written and its response read with
 struct, and a plain deliver_sm is read, handed over and answered the same way, several times
-faster. smpp.twisted still keeps the transactions (sequence numbers, response timers, unbind
-waiting for what is in flight), and every PDU pdu.fast declines takes its usual road.
+faster. Submits awaiting their response are kept by esme.in_flight, with one timer for all;
+smpp.twisted keeps everything else (bind, unbind, enquire_link), and every PDU pdu.fast
+declines takes its usual road.
 
 Changes to the library's behaviour, each for a reason:
 - a submit whose response times out fails on its own; the link stays up (smpp.twisted drops
   it, losing every other submit in flight). enquire_link still judges the link;
 - submits in flight when the link is lost fail at once, not after their response timeout;
 - a response with a status smpp.pdu does not list (vendor codes 0x400...) is read, and its
-  real code kept as `raw_status`, instead of failing to parse.
+  real code kept (`raw_status` on the library's responses), instead of failing to parse.
 """
 
 import struct
 
-from smpp.pdu import operations
-from smpp.pdu.error import SMPPClientConnectionCorruptedError, SMPPClientSessionStateError, SMPPRequestTimoutError
-from smpp.pdu.pdu_types import PDUDataRequest
+from smpp.pdu.error import SMPPClientConnectionCorruptedError
 from smpp.twisted.config import SMPPClientConfig
 from smpp.twisted.protocol import SMPPClientProtocol
 from twisted.internet import defer, protocol
 from twisted.logger import Logger
 
+from esme.in_flight import InFlight, OnAnswer
 from esme.settings import BindMode, Settings
 from pdu import fast, wire
-from pdu.fields import library_knows_status, library_status
+from pdu.fields import library_knows_status
 from pdu.status import CommandStatus
+
+GENERIC_NACK = 0x80000000
 
 # Module-level: smpp.twisted sets `self.log` to a stdlib logger in its own __init__.
 log = Logger(namespace="esme.session")
@@ -37,19 +39,29 @@ class LinkLost(SMPPClientConnectionCorruptedError):
 
 
 class EsmeProtocol(SMPPClientProtocol):
-    def __init__(self, clock):
+    def __init__(self, clock, response_timeout: float):
         super().__init__()
+        self._clock = clock
         self.callLater = clock.callLater
         self._status = 0
         self._on_message = None  # called with each deliver_sm or data_sm, as a pdu.wire value
+        self._submits = InFlight(response_timeout)
+        self._submit_timer = None  # the one timer for submits whose response never comes
+
+    # -- reading ----------------------------------------------------------------------------
 
     def rawMessageReceived(self, message):
         command_id, status, sequence = struct.unpack_from("!LLL", message, 4)
-        if command_id == fast.SUBMIT_SM_RESP and sequence in self.outTxns:
-            message_id = fast.read_submit_sm_resp(message[16:]) if status == 0 else ""
-            if message_id is not None:
-                self._submit_answered(sequence, status, message_id)
+        if command_id == fast.SUBMIT_SM_RESP and sequence in self._submits:
+            message_id = fast.read_submit_sm_resp(message[16:]) if status == 0 else None
+            if status or message_id is not None:
+                self.onSMPPOperation()
+                self._answer(self._submits.pop(sequence), status, message_id)
                 return
+        elif command_id == GENERIC_NACK and sequence in self._submits:
+            self.onSMPPOperation()
+            self._answer(self._submits.pop(sequence), status, None)
+            return
         elif command_id == fast.DELIVER_SM and sequence and self._on_message is not None and self.isBound():
             value = fast.read_deliver_sm(message[16:])
             if value is not None:
@@ -60,12 +72,9 @@ class EsmeProtocol(SMPPClientProtocol):
             message = message[:8] + struct.pack("!L", 0xFF) + message[12:]  # ESME_RUNKNOWNERR for the parser
         super().rawMessageReceived(message)
 
-    def _submit_answered(self, sequence: int, status: int, message_id: str) -> None:
-        """A submit_sm_resp read by pdu.fast ends its transaction as smpp.twisted would."""
-        response = operations.SubmitSMResp(sequence, library_status(status), message_id=message_id.encode("latin-1") if status == 0 else None)
-        response.raw_status = status
-        self.onSMPPOperation()
-        self.endOutboundTransaction(response)
+    def PDUResponseReceived(self, pdu):
+        pdu.raw_status = self._status
+        super().PDUResponseReceived(pdu)
 
     def _deliver_received(self, sequence: int, value: wire.DeliverSm) -> None:
         """A deliver_sm read by pdu.fast: handed over, then answered, as smpp.twisted answers
@@ -80,31 +89,58 @@ class EsmeProtocol(SMPPClientProtocol):
             return
         self.transport.write(fast.write_deliver_sm_resp(sequence))
 
-    def submit(self, message: wire.SubmitSm) -> defer.Deferred:
-        """Send a submit_sm written by pdu.fast; fires as sendDataRequest's Deferred would
-        (an SMPPOutboundTxnResult, or an SMPPTransactionError with the status)."""
-        if not self.isBound():
-            return defer.fail(SMPPClientSessionStateError("Not bound"))
-        if self.connectionCorrupted:
-            return defer.fail(SMPPClientConnectionCorruptedError())
+    # -- submits ----------------------------------------------------------------------------
+
+    def submit(self, message: wire.SubmitSm, on_answer: OnAnswer) -> None:
+        """Send a submit_sm; on_answer(status, message_id) is called once, when its response
+        comes (message_id None unless taken), or with (None, None) when none will: timeout,
+        lost link, not bound, or a field SMPP cannot carry (then nothing was written)."""
+        if not self.isBound() or self.connectionCorrupted:
+            self._answer(on_answer, None, None)
+            return
         sequence = self.claimSeqNum()
         try:
             octets = fast.write_submit_sm(message, sequence)
-        except ValueError:  # a field SMPP cannot carry: nothing is written
-            return defer.fail()
+        except ValueError:
+            log.failure("submit_sm not written")
+            self._answer(on_answer, None, None)
+            return
         self.transport.write(octets)
         self.onSMPPOperation()
-        return self.startOutboundTransaction(operations.SubmitSM(sequence), self.config().responseTimerSecs)
+        self._submits.add(sequence, on_answer, self._clock.seconds())
+        if self._submit_timer is None:
+            self._submit_timer = self.callLater(self._submits.timeout, self._submits_overdue)
 
-    def PDUResponseReceived(self, pdu):
-        pdu.raw_status = self._status
-        super().PDUResponseReceived(pdu)
+    def _submits_overdue(self) -> None:
+        self._submit_timer = None
+        late = self._submits.overdue(self._clock.seconds())
+        if late:
+            log.info("{count} submit_sm got no response in {timeout} s", count=len(late), timeout=self._submits.timeout)
+        for on_answer in late:
+            self._answer(on_answer, None, None)
+        deadline = self._submits.next_deadline()
+        if deadline is not None:
+            self._submit_timer = self.callLater(max(0.0, deadline - self._clock.seconds()), self._submits_overdue)
 
-    def onResponseTimeout(self, reqPDU, timeout):
-        if isinstance(reqPDU, PDUDataRequest):
-            self.endOutboundTransactionErr(reqPDU, SMPPRequestTimoutError(f"no response in {timeout} s"))
-            return
-        super().onResponseTimeout(reqPDU, timeout)
+    @staticmethod
+    def _answer(on_answer: OnAnswer, status: int | None, message_id: str | None) -> None:
+        try:
+            on_answer(status, message_id)
+        except Exception:  # the link goes on for the other submits
+            log.failure("handling a submit_sm answer failed")
+
+    def finishOutboundTxns(self):
+        """What an unbind waits for: smpp.twisted's own requests, and our submits."""
+        return defer.DeferredList([super().finishOutboundTxns(), self._submits.emptied()])
+
+    def cancelOutboundTransactions(self, error):
+        """The link is lost or unbound: no submit in flight will be answered."""
+        super().cancelOutboundTransactions(error)
+        if self._submit_timer is not None and self._submit_timer.active():
+            self._submit_timer.cancel()
+        self._submit_timer = None
+        for on_answer in self._submits.clear():
+            self._answer(on_answer, None, None)
 
     def connectionLost(self, reason):
         self.cancelOutboundTransactions(LinkLost())
@@ -130,6 +166,7 @@ class EsmeFactory(protocol.Factory):
 
     def __init__(self, settings: Settings, clock):
         self.clock = clock
+        self.response_timeout = settings.response_timeout
         self.config = SMPPClientConfig(
             host=settings.host,
             port=settings.port,
@@ -146,6 +183,6 @@ class EsmeFactory(protocol.Factory):
         return self.config
 
     def buildProtocol(self, addr):
-        built = EsmeProtocol(self.clock)
+        built = EsmeProtocol(self.clock, self.response_timeout)
         built.factory = self
         return built

@@ -1,4 +1,5 @@
-"""The ESME's pure rules: token bucket, retry decisions and receipt correlation, in virtual time."""
+"""The ESME's pure rules: token bucket, retry decisions, receipt correlation and submits awaiting
+their response, in virtual time."""
 
 import random
 
@@ -6,6 +7,7 @@ from twisted.internet import task
 
 from esme import retry
 from esme.correlate import Correlator
+from esme.in_flight import InFlight
 from esme.settings import Settings
 from esme.throttle import TokenBucket
 from pdu.status import CommandStatus
@@ -125,3 +127,26 @@ class TestCorrelator:
         correlator.expect("a", "6f1c0c0e-0c39-4b4e-9a3c-3f1f5b1e1a2b", 0.0)
         assert correlator.match("zz-unknown") is None
         assert correlator.match("6F1C0C0E-0C39-4B4E-9A3C-3F1F5B1E1A2B") == "a"
+
+
+class TestInFlight:
+    def test_overdue_are_the_unanswered_past_their_deadline(self):
+        """Submits answered in any order are awaited no more; the rest fall due in turn."""
+        waiting = InFlight(timeout=10)
+        for sequence in (1, 2, 3, 4):
+            waiting.add(sequence, f"submit {sequence}", now=float(sequence))
+        assert waiting.pop(3) == "submit 3" and waiting.pop(1) == "submit 1"
+        assert waiting.overdue(now=11.5) == [] and waiting.next_deadline() == 12
+        assert waiting.overdue(now=14) == ["submit 2", "submit 4"]
+        assert len(waiting) == 0 and waiting.next_deadline() is None
+
+    def test_a_lost_link_ends_every_wait(self):
+        """clear() hands back every submit still waiting, and an unbind waiting for them goes on."""
+        waiting = InFlight(timeout=10)
+        assert waiting.emptied().called
+        waiting.add(1, "a", now=0)
+        waiting.add(2, "b", now=0)
+        emptied = waiting.emptied()
+        waiting.pop(2)
+        assert not emptied.called
+        assert waiting.clear() == ["a"] and emptied.called
