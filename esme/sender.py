@@ -163,15 +163,18 @@ class Sender:
         """Queue a text; returns a handle with two Deferreds firing an Outcome: `accepted` when
         the SMSC has answered every segment, `finished` when every segment is final."""
         message = _Message(receipt)
+        source_address = _source_address(self.settings.source if source is None else source)
+        destination_address = Address(1, 1, destination)
         for part in self._split(text):
+            payload = part.message_payload
             submit = wire.SubmitSm(
-                source=_source_address(self.settings.source if source is None else source),
-                destination=Address(1, 1, destination),
+                source=source_address,
+                destination=destination_address,
                 short_message=part.short_message,
                 esm_class=0x40 if part.udhi else 0,
                 data_coding=part.encoding.data_coding,
                 registered_delivery=1 if receipt else 0,
-                tlvs={**part.sar, **({"message_payload": part.message_payload} if part.message_payload is not None else {})},
+                tlvs=part.sar if payload is None else {**part.sar, "message_payload": payload},
             )
             message.parts.append(_Part(message, submit))
         self._queue.extend(message.parts)
@@ -184,18 +187,22 @@ class Sender:
         return segments.split(text, method=method, reference=self._reference)
 
     def _drain(self) -> None:
-        while self._queue and self.bound and self._in_flight < self.settings.window:
-            wait = self._bucket.wait(self._clock.seconds())
+        if not self.bound:  # sending binds no link and drops none: asked once, not per submit
+            return
+        window = self.settings.window
+        while self._queue and self._in_flight < window:
+            now = self._clock.seconds()
+            wait = self._bucket.wait(now)
             if wait > 0:
                 if self._wake is None or not self._wake.active():
                     self._wake = self._clock.callLater(wait, self._drain)
                 return
-            self._bucket.take(self._clock.seconds())
-            self._send(self._queue.popleft())
+            self._bucket.take(now)
+            self._send(self._queue.popleft(), now)
 
-    def _send(self, part: _Part) -> None:
+    def _send(self, part: _Part, now: float) -> None:
         part.attempts += 1
-        part.sent_at = self._clock.seconds()
+        part.sent_at = now
         self._in_flight += 1
         self._session.submit(part.submit, functools.partial(self._answered, part))
 
