@@ -11,6 +11,7 @@ the parser reads every variant without being told which.
 import datetime
 import enum
 import re
+import string
 
 import attrs
 
@@ -168,16 +169,32 @@ class NotAReceipt(ValueError):
         return f"not a delivery receipt ({self.reason}): {self.text[:80]!r}"
 
 
-_TEXT_LABEL = re.compile(r"\btext:", re.IGNORECASE)
+# Field names are matched in any ASCII case, at the start of a word. The patterns run on a copy
+# of the text with ASCII letters lowered (same length, so values are sliced from the original)
+# and without a leading \b, which would keep the regex engine from jumping to the literal name:
+# _search checks the word start itself. Four times fewer instructions than IGNORECASE with \b.
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+_TEXT_LABEL = re.compile(r"text:")
 _FIELDS = {
-    "id": re.compile(r"\bid:\s*(?![A-Za-z_]+:)(\S+)", re.IGNORECASE),
-    "sub": re.compile(r"\bsub:\s*(\d{1,9})\b", re.IGNORECASE),
-    "dlvrd": re.compile(r"\bdlvrd:\s*(\d{1,9})\b", re.IGNORECASE),
-    "submit": re.compile(r"\bsubmit[ _]date:\s*(\d{10}(?:\d{2})?)\b", re.IGNORECASE),
-    "done": re.compile(r"\bdone[ _]date:\s*(\d{10}(?:\d{2})?)\b", re.IGNORECASE),
-    "stat": re.compile(r"\bstat:\s*([A-Za-z_]+)", re.IGNORECASE),
-    "err": re.compile(r"\berr:\s*([0-9A-Fa-f]{1,4})\b", re.IGNORECASE),
+    "id": re.compile(r"id:\s*(?![a-z_]+:)(\S+)"),
+    "sub": re.compile(r"sub:\s*(\d{1,9})\b"),
+    "dlvrd": re.compile(r"dlvrd:\s*(\d{1,9})\b"),
+    "submit": re.compile(r"submit[ _]date:\s*(\d{10}(?:\d{2})?)\b"),
+    "done": re.compile(r"done[ _]date:\s*(\d{10}(?:\d{2})?)\b"),
+    "stat": re.compile(r"stat:\s*([a-z_]+)"),
+    "err": re.compile(r"err:\s*([0-9a-f]{1,4})\b"),
 }
+
+
+def _search(pattern: re.Pattern, lowered: str, end: int) -> re.Match | None:
+    """The first match of pattern in lowered[:end] that starts a word."""
+    at = 0
+    while (match := pattern.search(lowered, at, end)) is not None:
+        start = match.start()
+        if start == 0 or not (lowered[start - 1].isalnum() or lowered[start - 1] == "_"):
+            return match
+        at = start + 1
+    return None
 
 
 def _parse_date(digits: str | None) -> datetime.datetime | None:
@@ -191,10 +208,15 @@ def _parse_date(digits: str | None) -> datetime.datetime | None:
 
 def _fields(text: str, names) -> tuple[dict, str]:
     """The named fields of a receipt's head (None where absent), and the text after `text:`."""
-    label = _TEXT_LABEL.search(text)
-    head, body = (text[: label.start()], text[label.end() :]) if label else (text, "")
-    found = {name: _FIELDS[name].search(head) for name in names}
-    return {name: match.group(1) if match else None for name, match in found.items()}, body
+    # str.lower of an ASCII text lowers ASCII letters only, ten times faster than translate.
+    lowered = text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+    label = _search(_TEXT_LABEL, lowered, len(text))
+    end = label.start() if label else len(text)
+    values = {}
+    for name in names:
+        match = _search(_FIELDS[name], lowered, end)
+        values[name] = text[match.start(1) : match.end(1)] if match else None
+    return values, text[label.end() :] if label else ""
 
 
 def _settled(text: str, values: dict) -> tuple[str, MessageState, int]:

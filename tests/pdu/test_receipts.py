@@ -88,6 +88,10 @@ class TestParse:
         assert receipt.text == "hello"
         assert receipt.submit_date.date() == datetime.date(2026, 11, 22)
 
+    def test_field_names_start_a_word(self):
+        """'xid:' and 'substat:' are not fields; the id: and stat: after them are."""
+        assert receipt_status("xid:9 id:7 substat:ENROUTE stat:DELIVRD") == ("7", MessageState.DELIVERED, 0)
+
     def test_text_may_contain_field_names(self):
         """Everything after text: is the text, even words like 'stat:' inside it."""
         receipt = parse_receipt("id:1 stat:UNDELIV err:001 text:stat:DELIVRD id:2")
