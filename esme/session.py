@@ -50,6 +50,29 @@ class EsmeProtocol(SMPPClientProtocol):
 
     # -- reading ----------------------------------------------------------------------------
 
+    def dataReceived(self, data):
+        """Frames PDUs by moving an offset through the buffer: smpp.twisted slices off the rest
+        of the buffer after each PDU, which costs more the more PDUs one read brings. A
+        command_length under 16 is corrupt (smpp.twisted would loop on one of 0 for ever)."""
+        buffer = self.recvBuffer + data if self.recvBuffer else data
+        at, read = 0, False
+        while not self.connectionCorrupted and len(buffer) - at >= 4:
+            length = int.from_bytes(buffer[at : at + 4], "big")
+            if length < 16:
+                self.recvBuffer = b""
+                self.corruptDataRecvd()
+                return
+            if len(buffer) - at < length:
+                break
+            read = True
+            self.rawMessageReceived(buffer[at : at + length])
+            at += length
+        self.recvBuffer = buffer[at:]
+        if read:
+            self.endPDURead()
+        if self.recvBuffer:
+            self.incompletePDURead()
+
     def rawMessageReceived(self, message):
         command_id, status, sequence = struct.unpack_from("!LLL", message, 4)
         if command_id == fast.SUBMIT_SM_RESP and sequence in self._submits:
