@@ -9,6 +9,7 @@ check that whatever these read, smpp.pdu reads the same, and that what they writ
 reads back (tests/pdu/test_fast.py).
 """
 
+import re
 import struct
 
 import attrs
@@ -67,41 +68,33 @@ class _Declined(Exception):
     pass
 
 
-class _Reader:
-    def __init__(self, body: bytes):
-        self.body = body
-        self.at = 0
+# The mandatory fields up to sm_length in one match: C-octet strings of ASCII within their
+# limits (service_type 6, addresses 21, times 17 octets with the NUL), single octets in runs.
+_MANDATORY = re.compile(
+    rb"([\x01-\x7f]{0,5})\0"  # service_type
+    rb"(..)([\x01-\x7f]{0,20})\0"  # source_addr_ton, source_addr_npi, source_addr
+    rb"(..)([\x01-\x7f]{0,20})\0"  # dest_addr_ton, dest_addr_npi, destination_addr
+    rb"(...)"  # esm_class, protocol_id, priority_flag
+    rb"([\x01-\x7f]{0,16})\0([\x01-\x7f]{0,16})\0"  # schedule_delivery_time, validity_period
+    rb"(.....)",  # registered_delivery, replace_if_present_flag, data_coding, sm_default_msg_id, sm_length
+    re.DOTALL,
+)
 
-    def octet(self) -> int:
-        if self.at >= len(self.body):
-            raise _Declined
-        self.at += 1
-        return self.body[self.at - 1]
 
-    def cstring(self, limit: int) -> str:
-        end = self.body.find(b"\0", self.at, self.at + limit)
-        if end < 0:
-            raise _Declined
-        value = self.body[self.at : end]
-        self.at = end + 1
-        if not value.isascii():
-            raise _Declined
-        return value.decode("ascii")
+def _address(ton_npi: bytes, digits: bytes) -> Address:
+    ton, npi = ton_npi
+    if ton not in _TONS or npi not in _NPIS:
+        raise _Declined
+    return Address(ton, npi, digits.decode("ascii"))
 
-    def address(self) -> Address:
-        ton, npi = self.octet(), self.octet()
-        if ton not in _TONS or npi not in _NPIS:
-            raise _Declined
-        return Address(ton, npi, self.cstring(21))
 
-    def time(self) -> str:
-        written = self.cstring(17)
-        if not written:
-            return ""
-        try:  # the same parse smpp.pdu applies, and the same normalised form our values hold
-            return smpp_time.unparse(smpp_time.parse(written)).decode("ascii")
-        except Exception:
-            raise _Declined from None
+def _time(written: bytes) -> str:
+    if not written:
+        return ""
+    try:  # the same parse smpp.pdu applies, and the same normalised form our values hold
+        return smpp_time.unparse(smpp_time.parse(written.decode("ascii"))).decode("ascii")
+    except Exception:
+        raise _Declined from None
 
 
 def _read_tlvs(octets: bytes, carried: tuple) -> dict:
@@ -132,47 +125,45 @@ def _read_tlvs(octets: bytes, carried: tuple) -> dict:
 
 
 def _read_short_message(body: bytes, rules: _Rules, tlvs_allowed: bool) -> SubmitSm | DeliverSm | None:
-    reader = _Reader(body)
-    try:
-        service_type = reader.cstring(6)
-        source, destination = reader.address(), reader.address()
-        esm_class, protocol_id, priority_flag = reader.octet(), reader.octet(), reader.octet()
-        schedule_delivery_time, validity_period = reader.time(), reader.time()
-        registered_delivery, replace_if_present_flag = reader.octet(), reader.octet()
-        data_coding, sm_default_msg_id, length = reader.octet(), reader.octet(), reader.octet()
-        end = reader.at + length
-        if end < len(body) and not tlvs_allowed:
-            return None
-        tlvs = _read_tlvs(body[end:], rules.tlvs) if end < len(body) else {}
-    except _Declined:
+    fields = _MANDATORY.match(body)
+    if fields is None:
         return None
+    service_type, source, source_addr, destination, destination_addr, flags, schedule, validity, tail = fields.groups()
+    esm_class, protocol_id, priority_flag = flags
+    registered_delivery, replace_if_present_flag, data_coding, sm_default_msg_id, length = tail
+    start = fields.end()
+    end = start + length
     if (
         end > len(body)  # the length lies: smpp.pdu decides
+        or (end < len(body) and not tlvs_allowed)
         or length > _MAX_SHORT_MESSAGE
         or esm_class not in rules.esm_classes
-        or (not rules.timed and (schedule_delivery_time or validity_period))
+        or (not rules.timed and (schedule or validity))
         or priority_flag not in _PRIORITIES
         or registered_delivery not in _REGISTERED_DELIVERY
         or replace_if_present_flag > 1
         or data_coding not in _DATA_CODINGS
     ):
         return None
-    return rules.value(
-        source=source,
-        destination=destination,
-        short_message=body[reader.at : end],
-        service_type=service_type,
-        esm_class=esm_class,
-        protocol_id=protocol_id,
-        priority_flag=priority_flag,
-        schedule_delivery_time=schedule_delivery_time,
-        validity_period=validity_period,
-        registered_delivery=registered_delivery,
-        replace_if_present_flag=replace_if_present_flag,
-        data_coding=data_coding,
-        sm_default_msg_id=sm_default_msg_id,
-        tlvs=tlvs,
-    )
+    try:
+        return rules.value(
+            source=_address(source, source_addr),
+            destination=_address(destination, destination_addr),
+            short_message=body[start:end],
+            service_type=service_type.decode("ascii"),
+            esm_class=esm_class,
+            protocol_id=protocol_id,
+            priority_flag=priority_flag,
+            schedule_delivery_time=_time(schedule),
+            validity_period=_time(validity),
+            registered_delivery=registered_delivery,
+            replace_if_present_flag=replace_if_present_flag,
+            data_coding=data_coding,
+            sm_default_msg_id=sm_default_msg_id,
+            tlvs=_read_tlvs(body[end:], rules.tlvs) if end < len(body) else {},
+        )
+    except _Declined:
+        return None
 
 
 def read_submit_sm(body: bytes) -> SubmitSm | None:
