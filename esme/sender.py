@@ -75,6 +75,7 @@ class _Message:
             self.finished.callback(self.outcome())
 
 
+@functools.lru_cache(maxsize=64)  # a campaign has one sender or a few
 def _source_address(source: str) -> Address:
     """International number, alphanumeric sender id, or none (the SMSC's default)."""
     if not source:
@@ -96,6 +97,7 @@ class Sender:
             endpoint, EsmeFactory(settings, clock), retryPolicy=self._reconnect_delay, clock=clock, prepareConnection=self._bind
         )
         self._session = None  # the bound EsmeProtocol, while there is one
+        self._submit_on_link = self._link_bound = None  # its submit and isBound, once bound
         self._queue: collections.deque[_Part] = collections.deque()
         self._in_flight = 0
         self._bucket = TokenBucket(settings.tps, settings.burst)
@@ -120,6 +122,9 @@ class Sender:
         def bound(_):
             log.info("bound to {host}:{port} as {mode}", host=self.settings.host, port=self.settings.port, mode=self.settings.bind.value)
             self._session = session
+            # ClientService hands over a proxy that costs a Python call per attribute read:
+            # the two methods every message calls are read once.
+            self._submit_on_link, self._link_bound = session.submit, session.isBound
             session.getDisconnectedDeferred().addCallback(self._lost, session)
             self._drain()
 
@@ -132,7 +137,7 @@ class Sender:
 
     @property
     def bound(self) -> bool:
-        return self._session is not None and self._session.isBound()
+        return self._session is not None and self._link_bound()
 
     @defer.inlineCallbacks
     def stop(self):
@@ -204,7 +209,7 @@ class Sender:
         part.attempts += 1
         part.sent_at = now
         self._in_flight += 1
-        self._session.submit(part.submit, functools.partial(self._answered, part))
+        self._submit_on_link(part.submit, functools.partial(self._answered, part))
 
     def _answered(self, part: _Part, status: int | None, message_id: str | None) -> None:
         """The submit's response (status None: none came)."""

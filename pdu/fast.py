@@ -199,10 +199,11 @@ def write_deliver_sm_resp(sequence: int, status: int = 0) -> bytes:
 
 
 def _cstring(value: str, size: int, field: str) -> bytes:
+    """The octets of a C-octet string field, without the NUL the format adds."""
     octets = value.encode("latin-1")
     if len(octets) >= size:
         raise ValueError(f"{field} {value!r} is longer than SMPP's {size - 1} characters")
-    return octets + b"\0"
+    return octets
 
 
 def _tlv(name: str, value) -> bytes:
@@ -216,30 +217,38 @@ def _tlv(name: str, value) -> bytes:
     return struct.pack("!HH", tag, len(octets)) + octets
 
 
+# The mandatory fields of submit_sm and deliver_sm, in order: %b octets, %c one octet.
+_SHORT_MESSAGE = b"%b\0" b"%c%c%b\0" b"%c%c%b\0" b"%c%c%c" b"%b\0%b\0" b"%c%c%c%c%c%b"
+
+
 def _write_short_message(message, command_id: int, sequence: int, rules: _Rules) -> bytes:
-    if len(message.short_message) > _MAX_SHORT_MESSAGE:
-        raise ValueError(f"short_message is {len(message.short_message)} octets; SMPP allows {_MAX_SHORT_MESSAGE}")
-    body = b"".join(
-        (
+    short_message, source, destination = message.short_message, message.source, message.destination
+    if len(short_message) > _MAX_SHORT_MESSAGE:
+        raise ValueError(f"short_message is {len(short_message)} octets; SMPP allows {_MAX_SHORT_MESSAGE}")
+    try:
+        body = _SHORT_MESSAGE % (
             _cstring(message.service_type, 6, "service_type"),
-            bytes((message.source.ton, message.source.npi)), _cstring(message.source.digits, 21, "source_addr"),
-            bytes((message.destination.ton, message.destination.npi)), _cstring(message.destination.digits, 21, "destination_addr"),
-            bytes((message.esm_class, message.protocol_id, message.priority_flag)),
+            source.ton, source.npi, _cstring(source.digits, 21, "source_addr"),
+            destination.ton, destination.npi, _cstring(destination.digits, 21, "destination_addr"),
+            message.esm_class, message.protocol_id, message.priority_flag,
             _cstring(message.schedule_delivery_time, 17, "schedule_delivery_time"),
             _cstring(message.validity_period, 17, "validity_period"),
-            bytes((message.registered_delivery, message.replace_if_present_flag, message.data_coding,
-                   message.sm_default_msg_id, len(message.short_message))),
-            message.short_message,
-            *(_tlv(name, message.tlvs[name]) for name in rules.tlvs if name in message.tlvs),
-        )
-    )  # fmt: skip
+            message.registered_delivery, message.replace_if_present_flag, message.data_coding,
+            message.sm_default_msg_id, len(short_message),
+            short_message,
+        )  # fmt: skip
+    except OverflowError as error:  # an int field outside one octet
+        raise ValueError(str(error)) from None
+    tlvs = message.tlvs
+    if tlvs:
+        body += b"".join(_tlv(name, tlvs[name]) for name in rules.tlvs if name in tlvs)
     return struct.pack("!LLLL", 16 + len(body), command_id, 0, sequence) + body
 
 
 def write_submit_sm(message: SubmitSm, sequence: int) -> bytes:
     """A pdu.wire SubmitSm as octets, the same smpp.pdu writes. A field SMPP cannot carry (an
     address over 20 characters) or a TLV other than sar_* and message_payload is a ValueError."""
-    extra = set(message.tlvs).difference(_SUBMIT.tlvs)
+    extra = message.tlvs and set(message.tlvs).difference(_SUBMIT.tlvs)
     if extra:
         raise ValueError(f"submit_sm is written here with sar_* and message_payload TLVs only, not {sorted(extra)}")
     return _write_short_message(message, SUBMIT_SM, sequence, _SUBMIT)
@@ -247,6 +256,6 @@ def write_submit_sm(message: SubmitSm, sequence: int) -> bytes:
 
 def write_deliver_sm(message: DeliverSm, sequence: int) -> bytes | None:
     """A pdu.wire DeliverSm as octets, or None when it carries a TLV this writer does not know."""
-    if not set(message.tlvs).issubset(_DELIVER.tlvs):
+    if message.tlvs and not set(message.tlvs).issubset(_DELIVER.tlvs):
         return None
     return _write_short_message(message, DELIVER_SM, sequence, _DELIVER)

@@ -196,9 +196,12 @@ class TestWriteSubmitSm:
         assert fast.write_submit_sm(message, sequence) == wire.encode(message, sequence)
 
     def test_what_smpp_cannot_carry_is_refused(self):
-        """An address over 20 characters, as smpp.pdu refuses it, and a TLV not written here."""
+        """An address over 20 characters and an int field over one octet, as smpp.pdu refuses
+        them, and a TLV not written here."""
         with pytest.raises(ValueError, match="destination_addr"):
             fast.write_submit_sm(SubmitSm(Address(), Address(1, 1, "1" * 21), b"x"), 1)
+        with pytest.raises(ValueError):
+            fast.write_submit_sm(SubmitSm(Address(), Address(1, 1, "1"), b"x", esm_class=0x140), 1)
         with pytest.raises(ValueError, match="TLV"):
             fast.write_submit_sm(SubmitSm(Address(), Address(1, 1, "1"), b"x", tlvs={"user_message_reference": 7}), 1)
 
