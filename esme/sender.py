@@ -72,7 +72,12 @@ class _Message:
     def part_finished(self) -> None:
         self.part_answered()
         if not self.finished.called and all(part.result for part in self.parts):
-            self.finished.callback(self.outcome())
+            final = self.outcome()
+            # Its outcome says all now. Letting go of the parts breaks the message <-> part
+            # cycle, so a finished message is freed as soon as its handle is, not by a
+            # garbage collection, and keeps less alive while its handle is kept.
+            self.parts = []
+            self.finished.callback(final)
 
 
 @functools.lru_cache(maxsize=64)  # a campaign has one sender or a few

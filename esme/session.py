@@ -47,6 +47,7 @@ class EsmeProtocol(SMPPClientProtocol):
         self._on_message = None  # called with each deliver_sm or data_sm, as a pdu.wire value
         self._submits = InFlight(response_timeout)
         self._submit_timer = None  # the one timer for submits whose response never comes
+        self._timers_pushed_at = float("-inf")  # when the link timers were last pushed back
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -94,6 +95,14 @@ class EsmeProtocol(SMPPClientProtocol):
         if self._status and not library_knows_status(self._status):
             message = message[:8] + struct.pack("!L", 0xFF) + message[12:]  # ESME_RUNKNOWNERR for the parser
         super().rawMessageReceived(message)
+
+    def onSMPPOperation(self):
+        """smpp.twisted pushes back its enquire_link timer on every PDU; at thousands of PDUs a
+        second, once a second does as well (it counts in tens of seconds)."""
+        now = self._clock.seconds()
+        if now - self._timers_pushed_at >= 1.0 or not self.isBound():
+            self._timers_pushed_at = now
+            super().onSMPPOperation()
 
     def PDUResponseReceived(self, pdu):
         pdu.raw_status = self._status

@@ -110,8 +110,11 @@ def library_tlvs(tlvs: Mapping) -> dict:
     return params
 
 
+_NOTHING = MappingProxyType({})  # shared: most PDUs carry no TLVs, and it cannot change
+
+
 def frozen_mapping(value: Mapping) -> Mapping:
-    return MappingProxyType(dict(value))
+    return MappingProxyType(dict(value)) if value else _NOTHING
 
 
 @attrs.frozen
