@@ -101,10 +101,11 @@ class Correlator:
             response_base = _OTHER_BASE[receipt_base]
             for entry in self._by_reading.get((response_base, number), ()):
                 candidates.setdefault(id(entry), (entry, set()))[1].add((response_base, receipt_base))
-        if len(candidates) == 1:
-            ((entry, pairs),) = candidates.values()
-            self._learn(pairs)
-            return entry
+        if len(candidates) <= 1:
+            for entry, pairs in candidates.values():
+                self._learn(pairs)
+                return entry
+            return None
         # Several fit: trust what this carrier did before; SMPP's own rule (the same text)
         # wins when nothing was seen yet. A tie is left unmatched, not guessed.
         scored = sorted(

@@ -275,12 +275,13 @@ class Sender:
             state = MessageState(value.tlvs["message_state"])
         if error is None and value.tlvs.get("network_error_code"):
             error = int.from_bytes(value.tlvs["network_error_code"][1:], "big")
-        part = self._correlator.match(text_id, tlv_id, final=state.is_final)
+        final = state.is_final
+        part = self._correlator.match(text_id, tlv_id, final=final)
         if part is None:
             self.unmatched_receipts += 1
             log.info("a receipt for no message we await: id {text_id} / {tlv_id}", text_id=text_id, tlv_id=tlv_id)
             return
-        if state.is_final:
+        if final:
             part.finish(state.receipt_stat, error, self._clock.seconds() - part.sent_at)
 
     def _arm_receipt_timer(self) -> None:
