@@ -145,22 +145,22 @@ def _read_short_message(body: bytes, rules: _Rules, tlvs_allowed: bool) -> Submi
         or data_coding not in _DATA_CODINGS
     ):
         return None
-    try:
+    try:  # positional, in ShortMessage's field order: a third cheaper than fourteen keywords
         return rules.value(
-            source=_address(source, source_addr),
-            destination=_address(destination, destination_addr),
-            short_message=body[start:end],
-            service_type=service_type.decode("ascii"),
-            esm_class=esm_class,
-            protocol_id=protocol_id,
-            priority_flag=priority_flag,
-            schedule_delivery_time=_time(schedule),
-            validity_period=_time(validity),
-            registered_delivery=registered_delivery,
-            replace_if_present_flag=replace_if_present_flag,
-            data_coding=data_coding,
-            sm_default_msg_id=sm_default_msg_id,
-            tlvs=_read_tlvs(body[end:], rules.tlvs) if end < len(body) else {},
+            _address(source, source_addr),
+            _address(destination, destination_addr),
+            body[start:end],  # short_message
+            service_type.decode("ascii"),
+            esm_class,
+            protocol_id,
+            priority_flag,
+            _time(schedule),
+            _time(validity),
+            registered_delivery,
+            replace_if_present_flag,
+            data_coding,
+            sm_default_msg_id,
+            _read_tlvs(body[end:], rules.tlvs) if end < len(body) else {},
         )
     except _Declined:
         return None
