@@ -1,9 +1,9 @@
 """The Sender: keeps a bound link to one SMSC and sends messages through it.
 
-It connects and binds (ClientService: reconnect with backoff, rebind after the SMSC drops the
-link), splits long texts through pdu.segments, holds at most `window` submits in flight and
-`tps` segments a second, retries the "later" statuses, correlates receipts, and unbinds on
-stop. Time and chance come from the clock and rng it is given.
+It binds (esme.link: one transceiver, transmitter or receiver bind, or a transmitter and
+receiver pair; reconnect with backoff, rebind after the SMSC drops the link), splits long
+texts through pdu.segments, holds at most `window` submits in flight and `tps` segments a
+second, retries the "later" statuses, correlates receipts, and unbinds on stop. Time and chance come from the clock and rng it is given.
 
 Never sent twice: a segment is resubmitted only after an answer saying the SMSC did not take
 it (a retry status). A segment whose response never came (timeout, or the link fell while it
@@ -15,13 +15,13 @@ import collections
 
 import attrs
 from smpp.pdu.error import SMPPGenericNackTransactionError, SMPPTransactionError
-from twisted.application.internet import ClientService
 from twisted.internet import defer
 from twisted.logger import Logger
 
 from esme import outcome, retry
 from esme.correlate import Correlator
-from esme.session import EsmeFactory
+from esme.health import Condition, Health
+from esme.link import Link
 from esme.settings import Settings
 from esme.throttle import TokenBucket
 from pdu import segments, wire
@@ -54,6 +54,7 @@ class _Part:
 
 @attrs.define(eq=False)
 class _Message:
+    destination: str
     receipt: bool
     parts: list = attrs.Factory(list)
     accepted: defer.Deferred = attrs.Factory(defer.Deferred)  # every segment answered
@@ -92,10 +93,7 @@ class Sender:
         self._clock = clock
         self._rng = rng
         self._on_message = on_message
-        self._service = ClientService(
-            endpoint, EsmeFactory(settings, clock), retryPolicy=self._reconnect_delay, clock=clock, prepareConnection=self._bind
-        )
-        self._session = None  # the bound EsmeProtocol, while there is one
+        self._links = [Link(mode, settings, clock, rng, endpoint, self._data_request, self._link_changed) for mode in settings.links]
         self._queue: collections.deque[_Part] = collections.deque()
         self._in_flight = 0
         self._bucket = TokenBucket(settings.tps, settings.burst)
@@ -104,51 +102,48 @@ class Sender:
         self._receipt_timer = None  # the one timer for receipts that never come
         self._reference = rng.randrange(0x100)
         self.unmatched_receipts = 0
+        self.health = Health(settings.slow_after)
+        self.link_watchers = []  # called with this Sender when its sending link is bound or lost
 
-    # -- the link ----------------------------------------------------------------------------
+    # -- the links ---------------------------------------------------------------------------
 
-    def start(self) -> defer.Deferred:
+    @defer.inlineCallbacks
+    def start(self):
         """Connect and bind; fires when bound, fails if the first attempt fails (wrong password,
         nobody listening). Later drops are reconnected with backoff for as long as it runs."""
-        self._service.startService()
-        return self._service.whenConnected(failAfterFailures=1).addCallback(lambda _: None)
+        for link in self._links:
+            yield link.start()
 
-    def _reconnect_delay(self, failures: int) -> float:
-        return retry.backoff(self.settings.reconnect_delay, self.settings.reconnect_delay_max, failures, self._rng)
-
-    def _bind(self, session) -> defer.Deferred:
-        def bound(_):
-            log.info("bound to {host}:{port} as {mode}", host=self.settings.host, port=self.settings.port, mode=self.settings.bind.value)
-            self._session = session
-            session.getDisconnectedDeferred().addCallback(self._lost, session)
+    def _link_changed(self, link: Link) -> None:
+        if link is not self._links[0]:
+            return
+        if self.bound:
+            self.health.bound(self._clock.seconds())
             self._drain()
-
-        return session.bind_as(self.settings.bind, self._data_request).addCallback(bound)
-
-    def _lost(self, _, session) -> None:
-        if self._session is session:
-            log.info("link to the SMSC lost; reconnecting")
-            self._session = None
+        for watcher in self.link_watchers:
+            watcher(self)
 
     @property
     def bound(self) -> bool:
-        return self._session is not None and self._session.isBound()
+        """The sending link is bound (for a receiver-only bind: the receiving one)."""
+        return self._links[0].bound
+
+    @property
+    def _session(self):
+        return self._links[0].session
 
     @defer.inlineCallbacks
     def stop(self):
         """Unbind once the submits in flight are answered, then close. Segments not sent yet
         end NOT_SENT; receipts still awaited end 'no receipt'."""
+        self.link_watchers.clear()
         for timer in (self._wake, self._receipt_timer):
             if timer is not None and timer.active():
                 timer.cancel()
         while self._queue:
             self._queue.popleft().finish(outcome.NOT_SENT)
-        if self.bound:
-            try:
-                yield self._session.unbind()
-            except Exception:  # an SMSC that does not answer unbind: we close anyway
-                log.failure("unbind failed")
-        yield self._service.stopService()
+        for link in self._links:
+            yield link.stop()
         for part in self._correlator.overdue(float("inf")):
             part.finish(outcome.NO_RECEIPT)
 
@@ -162,7 +157,7 @@ class Sender:
     def submit(self, destination: str, text: str, source: str | None = None, receipt: bool = True):
         """Queue a text; returns a handle with two Deferreds firing an Outcome: `accepted` when
         the SMSC has answered every segment, `finished` when every segment is final."""
-        message = _Message(receipt)
+        message = _Message(destination, receipt)
         for part in self._split(text):
             submit = wire.SubmitSm(
                 source=_source_address(self.settings.source if source is None else source),
@@ -174,9 +169,26 @@ class Sender:
                 tlvs={**part.sar, **({"message_payload": part.message_payload} if part.message_payload is not None else {})},
             )
             message.parts.append(_Part(message, submit))
+        self.adopt(message)
+        return message
+
+    def adopt(self, message: _Message) -> None:
+        """Queue a message built here or by another Sender (failover between SMSCs)."""
         self._queue.extend(message.parts)
         self._drain()
-        return message
+
+    def release_unsent(self) -> list[_Message]:
+        """Take back the messages none of whose segments has gone out yet, for another SMSC to
+        send; a message half sent stays, so that its segments reach the handset together."""
+        untouched = dict.fromkeys(part.message for part in self._queue if not any(p.attempts for p in part.message.parts))
+        self._queue = collections.deque(part for part in self._queue if part.message not in untouched)
+        return list(untouched)
+
+    @property
+    def condition(self) -> Condition:
+        if not self.bound:
+            return Condition.DOWN
+        return self.health.condition(self._clock.seconds(), self._in_flight)
 
     def _split(self, text: str):
         method = self.settings.concatenation
@@ -196,6 +208,7 @@ class Sender:
     def _send(self, part: _Part) -> None:
         part.attempts += 1
         part.sent_at = self._clock.seconds()
+        self.health.sent(part.sent_at, self._in_flight)
         self._in_flight += 1
         answered = self._session.sendDataRequest(part.submit.to_pdu())
         answered.addCallbacks(self._accepted, self._not_accepted, callbackArgs=(part,), errbackArgs=(part,))
@@ -207,6 +220,7 @@ class Sender:
         part.status = 0
         part.message_id = (result.response.params.get("message_id") or b"").decode("latin-1")
         part.submit_latency = now - part.sent_at
+        self.health.answered(now, part.submit_latency)
         if part.message.receipt:
             self._correlator.expect(part, part.message_id, now)
             self._arm_receipt_timer()
@@ -221,7 +235,10 @@ class Sender:
         if failure.check(SMPPTransactionError, SMPPGenericNackTransactionError):
             response = failure.value.response
             status = getattr(response, "raw_status", None) or int(response.status.value)
+            self.health.answered(self._clock.seconds(), self._clock.seconds() - part.sent_at)
         decision = retry.decide(self.settings, status, part.attempts, self._rng)
+        if status in self.settings.retry_statuses:
+            self.health.throttled(self._clock.seconds(), decision.delay if isinstance(decision, retry.Retry) else self.settings.retry_delay)
         if isinstance(decision, retry.Retry):
             log.info("submit answered 0x{status:08X}; retry {attempt} in {delay:.2f} s", status=status, attempt=part.attempts, delay=decision.delay)
             self._clock.callLater(decision.delay, self._retry, part)

@@ -13,11 +13,11 @@ import struct
 from smpp.pdu.error import SMPPClientConnectionCorruptedError, SMPPRequestTimoutError
 from smpp.pdu.pdu_types import PDUDataRequest
 from smpp.twisted.config import SMPPClientConfig
-from smpp.twisted.protocol import SMPPClientProtocol
+from smpp.twisted.protocol import SMPPClientProtocol, SMPPSessionStates
 from twisted.internet import protocol
 
 from esme.settings import BindMode, Settings
-from pdu.fields import library_knows_status
+from pdu.fields import library_field, library_knows_status
 
 
 class LinkLost(SMPPClientConnectionCorruptedError):
@@ -47,6 +47,7 @@ class EsmeProtocol(SMPPClientProtocol):
         super().onResponseTimeout(reqPDU, timeout)
 
     def connectionLost(self, reason):
+        self.sessionState = SMPPSessionStates.NONE  # not bound any more, before the failures are handled
         self.cancelOutboundTransactions(LinkLost())
         super().connectionLost(reason)
 
@@ -69,6 +70,9 @@ class EsmeFactory(protocol.Factory):
             username=settings.system_id.encode("latin-1"),
             password=settings.password.encode("latin-1"),
             systemType=settings.system_type.encode("latin-1"),
+            addressRange=settings.address_range.encode("latin-1") or None,
+            addressTon=library_field("addr_ton", settings.addr_ton),
+            addressNpi=library_field("addr_npi", settings.addr_npi),
             enquireLinkTimerSecs=settings.enquire_link,
             inactivityTimerSecs=0,  # enquire_link keeps the link honest; silence alone is no fault
             responseTimerSecs=settings.response_timeout,

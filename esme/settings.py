@@ -16,6 +16,7 @@ class BindMode(enum.Enum):
     TRANSMITTER = "transmitter"
     RECEIVER = "receiver"
     TRANSCEIVER = "transceiver"
+    PAIR = "pair"  # a transmitter link for submits plus a receiver link for receipts and MOs
 
 
 def _positive(instance, attribute, value):
@@ -41,6 +42,9 @@ class Settings:
     password: str = "password"
     system_type: str = ""
     bind: BindMode = BindMode.TRANSCEIVER
+    address_range: str = ""  # the bind's address_range: which MOs this ESME serves, for SMSCs that route by it
+    addr_ton: int = attrs.field(default=0, validator=attrs.validators.in_(range(7)))
+    addr_npi: int = attrs.field(default=0, validator=attrs.validators.in_((0, 1, 3, 4, 6, 8, 9, 10, 14, 18)))
     tls: bool = False
     window: int = attrs.field(default=10, validator=_positive)  # most submits awaiting a response
     tps: float = attrs.field(default=0.0, validator=_not_negative)  # segments a second; 0: no limit
@@ -52,6 +56,7 @@ class Settings:
     response_timeout: float = attrs.field(default=30.0, validator=_positive)
     receipt_timeout: float = attrs.field(default=600.0, validator=_positive)
     enquire_link: float = attrs.field(default=30.0, validator=_not_negative)  # 0: no keepalive
+    slow_after: float = attrs.field(default=5.0, validator=_positive)  # answers slower than this: another SMSC is preferred
     reconnect_delay: float = attrs.field(default=1.0, validator=_positive)
     reconnect_delay_max: float = attrs.field(default=60.0, validator=_positive)
     concatenation: Concatenation = Concatenation.UDH8
@@ -64,3 +69,10 @@ class Settings:
     @property
     def transmits(self) -> bool:
         return self.bind is not BindMode.RECEIVER
+
+    @property
+    def links(self) -> tuple[BindMode, ...]:
+        """The binds this setting opens, the sending one first."""
+        if self.bind is BindMode.PAIR:
+            return (BindMode.TRANSMITTER, BindMode.RECEIVER)
+        return (self.bind,)

@@ -28,8 +28,10 @@ class _End(StringTransport):
         self.clock = clock
         self.other = None
         self.lost = False
+        self.sent = bytearray()  # every octet written, for tests that read the wire
 
     def write(self, data):
+        self.sent.extend(data)
         if not self.lost:
             self.clock.callLater(0, self.other._arrive, data)
 
@@ -87,11 +89,11 @@ class MemoryEndpoint:
 class Harness:
     """An SMSC (real engine and SQLite store, on the clock) and a Sender connected to it."""
 
-    def __init__(self, clock, *accounts, settings=Settings(enquire_link=0), **config):
+    def __init__(self, clock, *accounts, settings=Settings(enquire_link=0), on_message=None, **config):
         self.clock = clock
         self.smsc = make_factory(clock, *accounts, **config)
         self.endpoint = MemoryEndpoint(self.smsc, clock)
-        self.sender = Sender(settings, clock, random.Random(5), self.endpoint)
+        self.sender = Sender(settings, clock, random.Random(5), self.endpoint, on_message)
 
     def start(self):
         started = self.sender.start()
@@ -103,16 +105,20 @@ class Harness:
         run_for(self.clock, seconds)
 
     def result(self, deferred, seconds: float = 120):
-        """Run the clock until the Deferred fires (or `seconds` pass); its result."""
-        results = []
-        deferred.addBoth(results.append)
-        end = self.clock.seconds() + seconds
-        while not results and self.clock.seconds() < end:
-            run_for(self.clock, 1)
-        assert results, f"nothing after {seconds} s"
-        if isinstance(results[0], failure.Failure):
-            results[0].raiseException()
-        return results[0]
+        return wait_for(self.clock, deferred, seconds)
+
+
+def wait_for(clock, deferred, seconds: float = 120):
+    """Run the clock until the Deferred fires (or `seconds` pass); its result."""
+    results = []
+    deferred.addBoth(results.append)
+    end = clock.seconds() + seconds
+    while not results and clock.seconds() < end:
+        run_for(clock, 1)
+    assert results, f"nothing after {seconds} s"
+    if isinstance(results[0], failure.Failure):
+        results[0].raiseException()
+    return results[0]
 
 
 @pytest.fixture

@@ -1,9 +1,13 @@
 """The Sender against the project's SMSC in memory, in virtual time."""
 
+import io
+
 import pytest
+from smpp.pdu.pdu_encoding import PDUEncoder
+from smpp.pdu.pdu_types import AddrNpi, AddrTon
 
 from esme import outcome
-from esme.settings import Settings
+from esme.settings import BindMode, Settings
 from smsc.faults import WireFaults
 from smsc.personality import BUILT_IN
 from tests.esme.conftest import Harness
@@ -145,3 +149,26 @@ class TestStop:
         harness.result(stopped)
         harness.run(1)
         assert harness.smsc.sessions() == [] and not harness.sender.bound
+
+
+class TestBind:
+    def test_transmitter_and_receiver_pair(self, clock):
+        """bind=pair opens a transmitter for submits and a receiver that brings the receipt and
+        the handset's reply (...0008 answers OK)."""
+        replies = []
+        harness = Harness(clock, settings=Settings(enquire_link=0, bind=BindMode.PAIR), on_message=replies.append).start()
+        assert sorted(session.bind_type.name for session in harness.smsc.sessions()) == ["bind_receiver", "bind_transmitter"]
+        result = harness.result(harness.sender.send("8613800130008", "hello", source="10690001"))
+        harness.run(60)
+        assert result.state == "DELIVRD" and [reply.short_message for reply in replies] == [b"OK"]
+        harness.result(harness.sender.stop())
+        harness.run(1)
+        assert harness.smsc.sessions() == []
+
+    def test_address_range_ton_npi_in_the_bind(self, clock):
+        """system_type, address_range, addr_ton and addr_npi go out in the bind as set."""
+        settings = Settings(enquire_link=0, address_range="^10690001", addr_ton=1, addr_npi=1)
+        harness = Harness(clock, settings=settings).start()
+        bind = PDUEncoder().decode(io.BytesIO(bytes(harness.endpoint.links[0].sent)))
+        assert bind.params["address_range"] == b"^10690001"
+        assert bind.params["addr_ton"] == AddrTon.INTERNATIONAL and bind.params["addr_npi"] == AddrNpi.ISDN

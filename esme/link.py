@@ -1,0 +1,65 @@
+"""One bind to an SMSC, kept up: ClientService reconnects with backoff and rebinds after the
+SMSC drops the link. A Sender holds one (transmitter, receiver or transceiver) or two (a
+transmitter plus a receiver: `BindMode.PAIR`)."""
+
+from twisted.application.internet import ClientService
+from twisted.internet import defer
+from twisted.logger import Logger
+
+from esme import retry
+from esme.session import EsmeFactory
+from esme.settings import BindMode, Settings
+
+log = Logger(namespace="esme.link")
+
+
+class Link:
+    def __init__(self, mode: BindMode, settings: Settings, clock, rng, endpoint, on_data, on_change):
+        """on_data(session, request): a deliver_sm or data_sm arrived on this bind.
+        on_change(link): the link was bound or lost."""
+        self.mode = mode
+        self.settings = settings
+        self.session = None  # the bound EsmeProtocol, while there is one
+        self._rng = rng
+        self._on_data = on_data
+        self._on_change = on_change
+        self._service = ClientService(
+            endpoint, EsmeFactory(settings, clock), retryPolicy=self._reconnect_delay, clock=clock, prepareConnection=self._bind
+        )
+
+    def start(self) -> defer.Deferred:
+        """Fires when bound; fails if the first attempt fails (wrong password, nobody listening)."""
+        self._service.startService()
+        return self._service.whenConnected(failAfterFailures=1).addCallback(lambda _: None)
+
+    @property
+    def bound(self) -> bool:
+        return self.session is not None and self.session.isBound()
+
+    def _reconnect_delay(self, failures: int) -> float:
+        return retry.backoff(self.settings.reconnect_delay, self.settings.reconnect_delay_max, failures, self._rng)
+
+    def _bind(self, session) -> defer.Deferred:
+        def bound(_):
+            log.info("bound to {host}:{port} as {mode}", host=self.settings.host, port=self.settings.port, mode=self.mode.value)
+            self.session = session
+            session.getDisconnectedDeferred().addCallback(self._lost, session)
+            self._on_change(self)
+
+        return session.bind_as(self.mode, self._on_data).addCallback(bound)
+
+    def _lost(self, _, session) -> None:
+        if self.session is session:
+            log.info("{mode} link to {host}:{port} lost; reconnecting", mode=self.mode.value, host=self.settings.host, port=self.settings.port)
+            self.session = None
+            self._on_change(self)
+
+    @defer.inlineCallbacks
+    def stop(self):
+        """Unbind (after the requests in flight are answered) and stop reconnecting."""
+        if self.bound:
+            try:
+                yield self.session.unbind()
+            except Exception:  # an SMSC that does not answer unbind: we close anyway
+                log.failure("unbind failed")
+        yield self._service.stopService()
