@@ -1,6 +1,10 @@
 """One bind to an SMSC, kept up: ClientService reconnects with backoff and rebinds after the
 SMSC drops the link. A Sender holds one (transmitter, receiver or transceiver) or two (a
-transmitter plus a receiver: `BindMode.PAIR`)."""
+transmitter plus a receiver: `BindMode.PAIR`).
+
+The bind is sent when the connection is made, not from ClientService's prepareConnection: a
+refused bind closes the connection, and ClientService fails on a close that comes after its
+prepareConnection failed (automat NoTransition); as a plain disconnect it reconnects."""
 
 from twisted.application.internet import ClientService
 from twisted.internet import defer
@@ -23,14 +27,18 @@ class Link:
         self._rng = rng
         self._on_data = on_data
         self._on_change = on_change
-        self._service = ClientService(
-            endpoint, EsmeFactory(settings, clock), retryPolicy=self._reconnect_delay, clock=clock, prepareConnection=self._bind
-        )
+        self._service = ClientService(endpoint, EsmeFactory(settings, clock, self._bind), retryPolicy=self._reconnect_delay, clock=clock)
+        self._first_bind = defer.Deferred()
 
     def start(self) -> defer.Deferred:
         """Fires when bound; fails if the first attempt fails (wrong password, nobody listening)."""
         self._service.startService()
-        return self._service.whenConnected(failAfterFailures=1).addCallback(lambda _: None)
+        self._service.whenConnected(failAfterFailures=1).addErrback(self._first_attempt_failed)
+        return self._first_bind
+
+    def _first_attempt_failed(self, failure) -> None:
+        if not self._first_bind.called:
+            self._first_bind.errback(failure)
 
     @property
     def bound(self) -> bool:
@@ -39,14 +47,21 @@ class Link:
     def _reconnect_delay(self, failures: int) -> float:
         return retry.backoff(self.settings.reconnect_delay, self.settings.reconnect_delay_max, failures, self._rng)
 
-    def _bind(self, session) -> defer.Deferred:
+    def _bind(self, session) -> None:
         def bound(_):
             log.info("bound to {host}:{port} as {mode}", host=self.settings.host, port=self.settings.port, mode=self.mode.value)
             self.session = session
             session.getDisconnectedDeferred().addCallback(self._lost, session)
             self._on_change(self)
+            if not self._first_bind.called:
+                self._first_bind.callback(None)
 
-        return session.bind_as(self.mode, self._on_data).addCallback(bound)
+        def refused(failure):  # smpp.twisted closes the connection; ClientService makes another
+            log.info("{mode} bind to {host}:{port} failed: {error}", mode=self.mode.value, host=self.settings.host,
+                     port=self.settings.port, error=failure.getErrorMessage())  # fmt: skip
+            self._first_attempt_failed(failure)
+
+        session.bind_as(self.mode, self._on_data).addCallbacks(bound, refused)
 
     def _lost(self, _, session) -> None:
         if self.session is session:

@@ -45,6 +45,7 @@ class NoRoute(ValueError):
 class Router:
     def __init__(self, routes: list[Route]):
         self.routes = list(routes)
+        self.unreachable: list[tuple[Route, str]] = []  # routes whose first bind failed, and why
         self._stopping = False
         for route in self.routes:
             route.sender.link_watchers.append(self._link_changed)
@@ -65,8 +66,7 @@ class Router:
         failures = [(route, result) for route, (ok, result) in zip(self.routes, results) if not ok]
         if len(failures) == len(self.routes):
             failures[0][1].raiseException()
-        for route, failure in failures:
-            log.warn("{name}: not bound yet ({error}); traffic goes to the others", name=route.name, error=failure.getErrorMessage())
+        self.unreachable = [(route, failure.getErrorMessage()) for route, failure in failures]
 
     @defer.inlineCallbacks
     def stop(self):

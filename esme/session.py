@@ -30,6 +30,10 @@ class EsmeProtocol(SMPPClientProtocol):
         self.callLater = clock.callLater
         self._status = 0
 
+    def connectionMade(self):
+        super().connectionMade()
+        self.factory.on_connected(self)
+
     def rawMessageReceived(self, message):
         self._status = struct.unpack("!L", message[8:12])[0]
         if self._status and not library_knows_status(self._status):
@@ -60,10 +64,12 @@ class EsmeProtocol(SMPPClientProtocol):
 
 
 class EsmeFactory(protocol.Factory):
-    """Builds EsmeProtocols with smpp.twisted's config made from our Settings."""
+    """Builds EsmeProtocols with smpp.twisted's config made from our Settings; on_connected(
+    protocol) is called when each connection is made, to bind it."""
 
-    def __init__(self, settings: Settings, clock):
+    def __init__(self, settings: Settings, clock, on_connected):
         self.clock = clock
+        self.on_connected = on_connected
         self.config = SMPPClientConfig(
             host=settings.host,
             port=settings.port,
