@@ -39,6 +39,7 @@ class _Part:
     message: "_Message"
     submit: wire.SubmitSm
     attempts: int = 0
+    unanswered: int = 0  # tries whose response never came
     sent_at: float | None = None
     status: int | None = None
     message_id: str | None = None
@@ -47,7 +48,7 @@ class _Part:
 
     def finish(self, state: str, error: int | None = None, receipt_latency: float | None = None) -> None:
         self.result = outcome.PartOutcome(
-            self.message_id, self.status, state, error, self.attempts, self.submit_latency, receipt_latency
+            self.message_id, self.status, state, error, self.attempts, self.submit_latency, receipt_latency, self.unanswered
         )
         self.message.part_finished()
 
@@ -62,7 +63,7 @@ class _Message:
 
     def outcome(self) -> outcome.Outcome:
         return outcome.Outcome(tuple(
-            part.result or outcome.PartOutcome(part.message_id, part.status, outcome.ACCEPTED, None, part.attempts, part.submit_latency)
+            part.result or outcome.PartOutcome(part.message_id, part.status, outcome.ACCEPTED, None, part.attempts, part.submit_latency, None, part.unanswered)
             for part in self.parts
         ))  # fmt: skip
 
@@ -236,11 +237,14 @@ class Sender:
             response = failure.value.response
             status = getattr(response, "raw_status", None) or int(response.status.value)
             self.health.answered(self._clock.seconds(), self._clock.seconds() - part.sent_at)
-        decision = retry.decide(self.settings, status, part.attempts, self._rng)
+        else:
+            part.unanswered += 1
+        decision = retry.decide(self.settings, status, part.attempts, self._rng, part.unanswered)
         if status in self.settings.retry_statuses:
             self.health.throttled(self._clock.seconds(), decision.delay if isinstance(decision, retry.Retry) else self.settings.retry_delay)
         if isinstance(decision, retry.Retry):
-            log.info("submit answered 0x{status:08X}; retry {attempt} in {delay:.2f} s", status=status, attempt=part.attempts, delay=decision.delay)
+            log.info("submit answered {status}; retry {attempt} in {delay:.2f} s", status="nothing" if status is None else f"0x{status:08X}",
+                     attempt=part.attempts, delay=decision.delay)  # fmt: skip
             self._clock.callLater(decision.delay, self._retry, part)
         else:
             part.status = status

@@ -51,6 +51,9 @@ class Settings:
     burst: int = attrs.field(default=1, validator=_positive)  # tokens the bucket holds when idle
     retry_statuses: frozenset = attrs.field(default=RETRY_STATUSES, converter=frozenset)
     max_retries: int = attrs.field(default=5, validator=_not_negative)
+    # Resubmits after no response (timeout, lost link); each may reach the handset twice if
+    # the SMSC had stored the first. 0: report UNKNOWN instead.
+    timeout_retries: int = attrs.field(default=0, validator=_not_negative)
     retry_delay: float = attrs.field(default=1.0, validator=_positive)  # first backoff, doubled each time
     retry_delay_max: float = attrs.field(default=30.0, validator=_positive)
     response_timeout: float = attrs.field(default=30.0, validator=_positive)

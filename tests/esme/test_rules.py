@@ -63,7 +63,13 @@ class TestRetry:
 
     def test_a_timed_out_submit_is_unknown_not_retried(self):
         """No response: the SMSC may have the message; resubmitting could duplicate it."""
-        assert retry.decide(self.settings, None, 1, random.Random(1)) == retry.GiveUp("unknown")
+        assert retry.decide(self.settings, None, 1, random.Random(1), unanswered=1) == retry.GiveUp("unknown")
+
+    def test_no_answer_retried_when_allowed(self):
+        """With timeout_retries 1, the first unanswered try is resent, the second is unknown."""
+        settings = Settings(timeout_retries=1, retry_delay=1.0)
+        assert isinstance(retry.decide(settings, None, 1, random.Random(1), unanswered=1), retry.Retry)
+        assert retry.decide(settings, None, 2, random.Random(1), unanswered=2) == retry.GiveUp("unknown")
 
 
 class TestCorrelator:

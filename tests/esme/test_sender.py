@@ -111,6 +111,17 @@ class TestFlowControl:
         result = harness.result(harness.sender.send("8613800130000", "hi", source="10690001"))
         assert result.state == outcome.UNKNOWN and result.parts[0].attempts == 1 and result.parts[0].status is None
 
+    def test_response_timeout_retried_when_allowed(self, clock):
+        """timeout_retries 1: a submit the SMSC left unanswered is sent again once, and the
+        outcome says it may have been duplicated."""
+        settings = Settings(enquire_link=0, response_timeout=5, timeout_retries=1, retry_delay=1)
+        harness = Harness(clock, account(faults=WireFaults(silent=True)), settings=settings).start()
+        pending = harness.sender.send("8613800130000", "hi", source="10690001")
+        harness.run(5.5)
+        harness.smsc.set_faults("smppclient1", WireFaults())
+        (part,) = harness.result(pending).parts
+        assert part.accepted and part.attempts == 2 and part.unanswered == 1 and part.maybe_duplicated
+
 
 class TestReconnect:
     def test_rebinds_and_receipt_arrives_once(self, clock):
