@@ -10,6 +10,10 @@ the receipt is left unmatched rather than pinned on the wrong message.
 
 Receipts that never come are found by one deadline queue (submits are registered in time
 order, so deadlines are too): no timer per message.
+
+A receipt can overtake the submit_sm_resp it reports on (the SMSC delivered at once and its
+response was slow). One that matches nothing is held for `early_hold` seconds, and a submit
+answered in that time with the id it names takes it.
 """
 
 import collections
@@ -48,9 +52,19 @@ class _Entry:
     done: bool = False
 
 
+@attrs.frozen
+class _Early:
+    receipt: object  # the caller's reading of the receipt
+    keys: tuple[str, ...]  # the text keys it names
+    held_until: float
+
+
 class Correlator:
-    def __init__(self, receipt_timeout: float):
+    def __init__(self, receipt_timeout: float, early_hold: float = 0.0):
         self._timeout = receipt_timeout
+        self._early_hold = early_hold
+        self._early: dict[str, _Early] = {}
+        self._early_order: collections.deque[_Early] = collections.deque()
         self._by_text: dict[str, _Entry] = {}
         self._by_reading: dict[tuple[int, int], list[_Entry]] = collections.defaultdict(list)
         self._deadlines: collections.deque[_Entry] = collections.deque()
@@ -59,13 +73,43 @@ class Correlator:
     def __len__(self) -> int:
         return len(self._by_text)
 
-    def expect(self, key, message_id: str, now: float) -> None:
-        """A submit answered with message_id now awaits its receipt."""
+    def hold(self, receipt, text_id: str | None, tlv_id: str | None, now: float) -> None:
+        """Keep a receipt that matched nothing, for a response still on its way."""
+        keys = tuple(_text_key(written) for written in (tlv_id, text_id) if written)
+        early = _Early(receipt, keys, now + self._early_hold)
+        for key in keys:
+            self._early[key] = early
+        self._early_order.append(early)
+
+    def expired_early(self, now: float) -> list:
+        """The held receipts no response came for in time: unmatched for good."""
+        gone = []
+        while self._early_order and self._early_order[0].held_until <= now:
+            early = self._early_order.popleft()
+            if any(self._early.get(key) is early for key in early.keys):
+                gone.append(early.receipt)
+                for key in early.keys:
+                    self._early.pop(key, None)
+        return gone
+
+    def _take_early(self, message_id: str):
+        early = self._early.get(_text_key(message_id))  # the same text only: see _plausible
+        if early is None:
+            return None
+        for held in early.keys:
+            self._early.pop(held, None)
+        return early.receipt
+
+    def expect(self, key, message_id: str, now: float):
+        """A submit answered with message_id now awaits its receipt; returns its receipt when
+        that came first (the caller ends the wait if it is final)."""
+        early = self._take_early(message_id)
         entry = _Entry(key, message_id, now + self._timeout)
         self._by_text[_text_key(message_id)] = entry
         for base, number in _by_base(message_id).items():
             self._by_reading[(base, number)].append(entry)
         self._deadlines.append(entry)
+        return early
 
     def match(self, text_id: str | None, tlv_id: str | None = None, final: bool = True):
         """The key of the submit a receipt names, or None. A final receipt ends the wait."""
@@ -99,7 +143,8 @@ class Correlator:
                 if response_base == receipt_base:
                     continue  # the same number in the same base is the same text, seen above
                 for entry in self._by_reading.get((response_base, number), ()):
-                    candidates.setdefault(id(entry), (entry, set()))[1].add((response_base, receipt_base))
+                    if self._plausible(entry.message_id, text_id, response_base):
+                        candidates.setdefault(id(entry), (entry, set()))[1].add((response_base, receipt_base))
         if len(candidates) == 1:
             ((entry, pairs),) = candidates.values()
             self._evidence.update(pairs)
@@ -113,6 +158,13 @@ class Correlator:
         if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
             return None
         return scored[0][1]
+
+    def _plausible(self, response_id: str, text_id: str, response_base: int) -> bool:
+        """Whether reading the ids in different bases may be trusted: the hex one shows a
+        letter, or this carrier was seen doing it. "63" is 99 in hex, and a stale receipt for
+        message 99 must not end message 63's wait."""
+        hex_side = response_id if response_base == 16 else text_id
+        return bool(set(hex_side.lower()) & set("abcdef")) or self._evidence[(response_base, 10 if response_base == 16 else 16)] > 0
 
     def _forget(self, entry: _Entry) -> None:
         entry.done = True
@@ -135,6 +187,10 @@ class Correlator:
         return late
 
     def next_deadline(self) -> float | None:
+        """When overdue() or expired_early() next has something to say."""
         while self._deadlines and self._deadlines[0].done:
             self._deadlines.popleft()
-        return self._deadlines[0].deadline if self._deadlines else None
+        times = [self._deadlines[0].deadline] if self._deadlines else []
+        if self._early_order:
+            times.append(self._early_order[0].held_until)
+        return min(times, default=None)

@@ -24,6 +24,7 @@ class Link:
         self.mode = mode
         self.settings = settings
         self.session = None  # the bound EsmeProtocol, while there is one
+        self.binds = 0  # successful binds: 1 plus the rebinds after drops
         self._rng = rng
         self._on_data = on_data
         self._on_change = on_change
@@ -51,6 +52,7 @@ class Link:
         def bound(_):
             log.info("bound to {host}:{port} as {mode}", host=self.settings.host, port=self.settings.port, mode=self.mode.value)
             self.session = session
+            self.binds += 1
             session.getDisconnectedDeferred().addCallback(self._lost, session)
             self._on_change(self)
             if not self._first_bind.called:

@@ -98,7 +98,7 @@ class Sender:
         self._queue: collections.deque[_Part] = collections.deque()
         self._in_flight = 0
         self._bucket = TokenBucket(settings.tps, settings.burst)
-        self._correlator = Correlator(settings.receipt_timeout)
+        self._correlator = Correlator(settings.receipt_timeout, early_hold=settings.response_timeout)
         self._wake = None  # the one timer waiting for tokens
         self._receipt_timer = None  # the one timer for receipts that never come
         self._reference = rng.randrange(0x100)
@@ -130,6 +130,11 @@ class Sender:
         return self._links[0].bound
 
     @property
+    def binds(self) -> int:
+        """Successful binds of the sending link: 1, plus one a reconnect."""
+        return self._links[0].binds
+
+    @property
     def _session(self):
         return self._links[0].session
 
@@ -147,6 +152,7 @@ class Sender:
             yield link.stop()
         for part in self._correlator.overdue(float("inf")):
             part.finish(outcome.NO_RECEIPT)
+        self._count_unmatched(self._correlator.expired_early(float("inf")))
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -223,9 +229,12 @@ class Sender:
         part.submit_latency = now - part.sent_at
         self.health.answered(now, part.submit_latency)
         if part.message.receipt:
-            self._correlator.expect(part, part.message_id, now)
+            early = self._correlator.expect(part, part.message_id, now)
             self._arm_receipt_timer()
             part.message.part_answered()
+            if early is not None and early[0].is_final:  # the receipt overtook this response
+                self._correlator.match(None, part.message_id, final=True)
+                self._final_receipt(part, *early)
         else:
             part.finish(outcome.ACCEPTED)
         self._drain()
@@ -267,28 +276,29 @@ class Sender:
         return None  # ESME_ROK: a receipt we cannot match is still received
 
     def _receipt(self, value) -> None:
-        text = value.tlvs.get("message_payload") or getattr(value, "short_message", b"") or b""
-        tlv_id = value.tlvs.get("receipted_message_id")
-        try:
-            read = parse_receipt(text.decode("latin-1"))
-            text_id, state, error = read.message_id, read.state, read.error
-        except NotAReceipt:
-            if tlv_id is None or "message_state" not in value.tlvs:
-                log.info("a receipt that names no message: {text!r}", text=text[:80])
-                self.unmatched_receipts += 1
-                return
-            text_id, state, error = None, None, None
-        if "message_state" in value.tlvs:
-            state = MessageState(value.tlvs["message_state"])
-        if error is None and value.tlvs.get("network_error_code"):
-            error = int.from_bytes(value.tlvs["network_error_code"][1:], "big")
-        part = self._correlator.match(text_id, tlv_id, final=state.is_final)
-        if part is None:
+        read = _read_receipt(value)
+        if read is None:
+            log.info("a receipt that names no message: {value!r}", value=value)
             self.unmatched_receipts += 1
-            log.info("a receipt for no message we await: id {text_id} / {tlv_id}", text_id=text_id, tlv_id=tlv_id)
+            return
+        text_id, tlv_id, state, error = read
+        part = self._correlator.match(text_id, tlv_id, final=state.is_final)
+        if part is None:  # perhaps its submit_sm_resp is still on the way
+            self._correlator.hold((state, error), text_id, tlv_id, self._clock.seconds())
+            self._arm_receipt_timer()
             return
         if state.is_final:
-            part.finish(state.receipt_stat, error, self._clock.seconds() - part.sent_at)
+            self._final_receipt(part, state, error)
+
+    def _final_receipt(self, part: _Part, state: MessageState, error: int | None) -> None:
+        now = self._clock.seconds()
+        part.finish(state.receipt_stat, error, now - part.sent_at)
+        if self.settings.receipts_per_segment:
+            return
+        for sibling in part.message.parts:  # the one receipt speaks for every segment
+            if sibling.result is None and sibling.message_id is not None:
+                self._correlator.match(None, sibling.message_id, final=True)
+                sibling.finish(state.receipt_stat, error, now - sibling.sent_at)
 
     def _arm_receipt_timer(self) -> None:
         if self._receipt_timer is not None and self._receipt_timer.active():
@@ -298,6 +308,32 @@ class Sender:
             self._receipt_timer = self._clock.callLater(max(0.0, deadline - self._clock.seconds()), self._receipts_overdue)
 
     def _receipts_overdue(self) -> None:
-        for part in self._correlator.overdue(self._clock.seconds()):
+        now = self._clock.seconds()
+        for part in self._correlator.overdue(now):
             part.finish(outcome.NO_RECEIPT)
+        self._count_unmatched(self._correlator.expired_early(now))
         self._arm_receipt_timer()
+
+    def _count_unmatched(self, receipts: list) -> None:
+        if receipts:
+            log.info("{count} receipts for no message we await", count=len(receipts))
+            self.unmatched_receipts += len(receipts)
+
+
+def _read_receipt(value):
+    """(text id, receipted_message_id, MessageState, error) of a receipt deliver_sm or
+    data_sm, from its text and TLVs; None when it names no message."""
+    text = value.tlvs.get("message_payload") or getattr(value, "short_message", b"") or b""
+    tlv_id = value.tlvs.get("receipted_message_id")
+    try:
+        read = parse_receipt(text.decode("latin-1"))
+        text_id, state, error = read.message_id, read.state, read.error
+    except NotAReceipt:
+        if tlv_id is None or "message_state" not in value.tlvs:
+            return None
+        text_id, state, error = None, None, None
+    if "message_state" in value.tlvs:
+        state = MessageState(value.tlvs["message_state"])
+    if error is None and value.tlvs.get("network_error_code"):
+        error = int.from_bytes(value.tlvs["network_error_code"][1:], "big")
+    return text_id, tlv_id, state, error

@@ -63,6 +63,7 @@ class Settings:
     reconnect_delay: float = attrs.field(default=1.0, validator=_positive)
     reconnect_delay_max: float = attrs.field(default=60.0, validator=_positive)
     concatenation: Concatenation = Concatenation.UDH8
+    receipts_per_segment: bool = True  # False: the carrier sends one receipt for a long message, for all its segments
     source: str = ""  # source_addr when a send names none
 
     @property

@@ -98,6 +98,24 @@ class TestCorrelator:
         correlator.expect("hex-22", "22", 0.0)  # the number 34
         assert correlator.match("22") == "hex-16"  # decimal 22, as this carrier writes
 
+    def test_a_stale_receipt_does_not_end_another_wait(self):
+        """"99" read as hex is 153, and "63" is 99: with no sign this carrier swaps bases (no
+        hex letter, no evidence), a receipt for message 99 or 153 leaves message 63 waiting."""
+        correlator = Correlator(60)
+        correlator.expect("sixty-three", "63", 0.0)
+        assert correlator.match("99") is None and correlator.match("153") is None
+        assert correlator.match("63") == "sixty-three"
+
+    def test_a_receipt_before_its_response_is_held(self):
+        """A receipt that overtook the submit_sm_resp is handed to the submit answered with
+        its id; one nobody claims is unmatched once the hold ends."""
+        correlator = Correlator(60, early_hold=5)
+        correlator.hold("receipt 7", "7", None, 0.0)
+        correlator.hold("receipt 8", None, "8", 0.0)
+        assert correlator.next_deadline() == 5
+        assert correlator.expect("seven", "7", 1.0) == "receipt 7"
+        assert correlator.expired_early(4.9) == [] and correlator.expired_early(5.0) == ["receipt 8"]
+
     def test_ambiguity_without_evidence_prefers_the_same_text(self):
         """With no history, "10" names the submit answered "10", not the one answered "a"."""
         correlator = Correlator(60)

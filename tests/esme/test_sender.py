@@ -40,6 +40,13 @@ class TestSend:
         (part,) = result.parts
         assert part.state == outcome.REFUSED and part.status == 0x0B and part.attempts == 1
 
+    def test_receipt_before_its_response(self, clock):
+        """The SMSC sends each receipt before the submit_sm_resp: every receipt still finds
+        its message."""
+        harness = Harness(clock, account(faults=WireFaults(receipt_before_response=True))).start()
+        results = [harness.result(harness.sender.send(number, "hi", source="10690001")) for number in ("8613800130000", "8613800130001")]
+        assert [result.state for result in results] == ["DELIVRD", "UNDELIV"] and harness.sender.unmatched_receipts == 0
+
     def test_receipt_that_never_comes(self, clock):
         """...0007 loses its receipt: after the receipt timeout it is 'no receipt', not a guess."""
         harness = Harness(clock, settings=Settings(enquire_link=0, receipt_timeout=60)).start()
