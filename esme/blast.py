@@ -15,6 +15,7 @@ import attrs
 from twisted.internet import defer
 
 from esme import report
+from esme.outcome import NOT_SENT
 from esme.numbers_file import read_numbers
 from esme.progress import ProgressWriter
 from esme.resume import Fingerprint, ResumeState, StateFile
@@ -93,6 +94,8 @@ class Blast:
         self._progress.update(self._counts["done"], self._counts["accepted"], self._counts["failed"])
 
     def _finished(self, outcome, row, started: float) -> None:
+        if self._campaign.state is not None and all(part.state == NOT_SENT for part in outcome.parts):
+            self._campaign.state.given_back(row.line)
         first = outcome.parts[0]
         responded = started + first.submit_latency if first.submit_latency is not None else None
         receipted = started + first.receipt_latency if first.receipt_latency is not None else None

@@ -160,16 +160,17 @@ def blast(reactor, args, out=sys.stdout):
     if sender is None:
         return EXIT_FAILED
     run = blasting.Blast(sender, campaign, args.source, ProgressWriter(len(campaign.rows), time.monotonic))
-    interrupted = []
+    finished = run.run()
 
-    def interrupt():  # Ctrl-C: the report and state of what was done so far
+    def interrupt():  # Ctrl-C: stop; lines still queued are given back to the state for --resume
         run.stopped = True
-        interrupted.append(run.finish(args, out))
+        return sender.stop()
 
     trigger = reactor.addSystemEventTrigger("before", "shutdown", interrupt)
-    yield run.run()
-    reactor.removeSystemEventTrigger(trigger)
-    yield sender.stop()
+    yield finished
+    if not run.stopped:
+        reactor.removeSystemEventTrigger(trigger)
+        yield sender.stop()
     return run.finish(args, out)
 
 
