@@ -8,6 +8,7 @@ import random
 import sys
 
 import attrs
+from OpenSSL import crypto
 from smpp.pdu.error import SMPPTransactionError
 from twisted.internet import defer, endpoints, ssl
 
@@ -48,6 +49,7 @@ FLAGS = (
     Flag("addr_ton", "--addr-ton", "ESME_ADDR_TON", int, "the bind's addr_ton (default 0)"),
     Flag("addr_npi", "--addr-npi", "ESME_ADDR_NPI", int, "the bind's addr_npi (default 0)"),
     Flag("tls", "--tls", "ESME_TLS", _truth, "SMPP over TLS (the server's certificate must be trusted)"),
+    Flag("tls_ca", "--tls-ca", "ESME_TLS_CA", str, "with --tls, trust this CA or self-signed certificate (PEM) instead of the system's store"),
 )
 
 
@@ -111,8 +113,21 @@ def smscs(args, defaults: dict, environ=os.environ) -> list[profile.SmscProfile]
 
 def endpoint_for(reactor, settings: Settings):
     if settings.tls:
-        return endpoints.SSL4ClientEndpoint(reactor, settings.host, settings.port, ssl.optionsForClientTLS(settings.host))
+        trust = trust_root(settings.tls_ca) if settings.tls_ca else None  # None: the system's store
+        options = ssl.optionsForClientTLS(settings.host, trustRoot=trust)
+        return endpoints.SSL4ClientEndpoint(reactor, settings.host, settings.port, options)
     return endpoints.TCP4ClientEndpoint(reactor, settings.host, settings.port, timeout=10)
+
+
+def trust_root(path: str) -> ssl.Certificate:
+    """The certificate tls_ca names; UsageError saying why it cannot be used."""
+    try:
+        with open(path, "rb") as pem:
+            return ssl.Certificate.loadPEM(pem.read())
+    except OSError as error:
+        raise UsageError(f"cannot read the --tls-ca file {path}: {error.strerror}") from None
+    except crypto.Error:
+        raise UsageError(f"the --tls-ca file {path} is not a PEM certificate") from None
 
 
 def build(reactor, smscs: list[profile.SmscProfile], rng: random.Random, on_message=None):

@@ -3,13 +3,16 @@
 Changes to the library's behaviour, each for a reason:
 - a submit whose response times out fails on its own; the link stays up (smpp.twisted drops
   it, losing every other submit in flight). enquire_link still judges the link;
-- submits in flight when the link is lost fail at once, not after their response timeout;
+- submits in flight when the link is lost fail at once, not after their response timeout, and
+  say why it was lost (a TLS failure in words: 'certificate verify failed');
 - a response with a status smpp.pdu does not list (vendor codes 0x400...) is read, and its
   real code kept as `raw_status`, instead of failing to parse.
 """
 
 import struct
 
+from OpenSSL import SSL
+from service_identity import VerificationError
 from smpp.pdu.error import SMPPClientConnectionCorruptedError, SMPPRequestTimoutError
 from smpp.pdu.pdu_types import PDUDataRequest
 from smpp.twisted.config import SMPPClientConfig
@@ -52,7 +55,7 @@ class EsmeProtocol(SMPPClientProtocol):
 
     def connectionLost(self, reason):
         self.sessionState = SMPPSessionStates.NONE  # not bound any more, before the failures are handled
-        self.cancelOutboundTransactions(LinkLost())
+        self.cancelOutboundTransactions(LinkLost(_why(reason)))
         super().connectionLost(reason)
 
     def bind_as(self, mode: BindMode, handler):
@@ -61,6 +64,15 @@ class EsmeProtocol(SMPPClientProtocol):
         if mode is BindMode.RECEIVER:
             return self.bindAsReceiver(handler)
         return self.bindAsTransceiver(handler)
+
+
+def _why(reason) -> str:
+    """Why a link closed, in words for the user rather than OpenSSL's or service_identity's reprs."""
+    if reason.check(SSL.Error) and reason.value.args and isinstance(reason.value.args[0], list):
+        return "TLS: " + "; ".join(str(error[-1]) for error in reason.value.args[0])  # "certificate verify failed"
+    if reason.check(VerificationError):
+        return "TLS: the server's certificate is not for this host name or address"
+    return reason.getErrorMessage()
 
 
 class EsmeFactory(protocol.Factory):

@@ -46,6 +46,7 @@ class Settings:
     addr_ton: int = attrs.field(default=0, validator=attrs.validators.in_(range(7)))
     addr_npi: int = attrs.field(default=0, validator=attrs.validators.in_((0, 1, 3, 4, 6, 8, 9, 10, 14, 18)))
     tls: bool = False
+    tls_ca: str = ""  # with tls: a PEM CA or certificate trusted instead of the system's store
     window: int = attrs.field(default=10, validator=_positive)  # most submits awaiting a response
     tps: float = attrs.field(default=0.0, validator=_not_negative)  # segments a second; 0: no limit
     burst: int = attrs.field(default=1, validator=_positive)  # tokens the bucket holds when idle
