@@ -30,6 +30,7 @@ class Link:
         self._on_change = on_change
         self._service = ClientService(endpoint, EsmeFactory(settings, clock, self._bind), retryPolicy=self._reconnect_delay, clock=clock)
         self._first_bind = defer.Deferred()
+        self._refusals = 0  # binds refused in a row: ClientService saw each connect succeed
 
     def start(self) -> defer.Deferred:
         """Fires when bound; fails if the first attempt fails (wrong password, nobody listening)."""
@@ -46,13 +47,15 @@ class Link:
         return self.session is not None and self.session.isBound()
 
     def _reconnect_delay(self, failures: int) -> float:
-        return retry.backoff(self.settings.reconnect_delay, self.settings.reconnect_delay_max, failures, self._rng)
+        attempts = failures + self._refusals  # an SMSC refusing binds is not asked every second
+        return retry.backoff(self.settings.reconnect_delay, self.settings.reconnect_delay_max, attempts, self._rng)
 
     def _bind(self, session) -> None:
         def bound(_):
             log.info("bound to {host}:{port} as {mode}", host=self.settings.host, port=self.settings.port, mode=self.mode.value)
             self.session = session
             self.binds += 1
+            self._refusals = 0
             session.getDisconnectedDeferred().addCallback(self._lost, session)
             self._on_change(self)
             if not self._first_bind.called:
@@ -61,6 +64,7 @@ class Link:
         def refused(failure):  # smpp.twisted closes the connection; ClientService makes another
             log.info("{mode} bind to {host}:{port} failed: {error}", mode=self.mode.value, host=self.settings.host,
                      port=self.settings.port, error=failure.getErrorMessage())  # fmt: skip
+            self._refusals += 1
             self._first_attempt_failed(failure)
 
         session.bind_as(self.mode, self._on_data).addCallbacks(bound, refused)

@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from smpp.pdu.error import SMPPTransactionError
 from smpp.pdu.pdu_encoding import PDUEncoder
 from smpp.pdu.pdu_types import AddrNpi, AddrTon
 
@@ -11,7 +12,7 @@ from esme.settings import BindMode, Settings
 from smsc.faults import WireFaults
 from smsc.personality import BUILT_IN
 from tests.esme.conftest import Harness
-from tests.smsc.conftest import account
+from tests.smsc.conftest import account, make_factory
 
 
 class TestSend:
@@ -190,3 +191,29 @@ class TestBind:
         bind = PDUEncoder().decode(io.BytesIO(bytes(harness.endpoint.links[0].sent)))
         assert bind.params["address_range"] == b"^10690001"
         assert bind.params["addr_ton"] == AddrTon.INTERNATIONAL and bind.params["addr_npi"] == AddrNpi.ISDN
+
+    def test_first_bind_refused_fails_start(self, clock):
+        """A wrong password fails start() with the SMSC's status, and the refused link closes
+        without an error escaping ClientService."""
+        harness = Harness(clock, account(password="other"))
+        started = harness.sender.start()
+        with pytest.raises(SMPPTransactionError, match="ESME_RINVPASWD"):
+            harness.result(started, 5)
+        harness.result(harness.sender.stop(), 5)
+        harness.run(5)
+        assert not harness.sender.bound and harness.smsc.sessions() == []
+
+    def test_refused_rebind_backs_off(self, clock):
+        """After a drop, an SMSC that refuses the rebind for a while (restarted with other
+        accounts) is asked again with growing backoff, not every second; once it takes the
+        bind, the message goes."""
+        harness = Harness(clock).start()
+        smsc = harness.smsc
+        harness.endpoint.smsc = make_factory(clock, account(password="other"))
+        harness.endpoint.cut()
+        harness.run(10)
+        refused = len(harness.endpoint.links) - 1
+        assert 2 <= refused <= 5 and not harness.sender.bound  # about 1 + 2 + 4 s of backoff
+        harness.endpoint.smsc = smsc
+        result = harness.result(harness.sender.send("8613800130000", "back", source="10690001"))
+        assert result.state == "DELIVRD" and result.parts[0].attempts == 1
