@@ -15,6 +15,8 @@ import attrs
 import cattrs
 from cattrs.errors import ForbiddenExtraKeysError
 
+from pdu.durations import Seconds, parse_duration
+
 
 @attrs.frozen
 class ConfigProblem:
@@ -63,12 +65,21 @@ def _enum(value, kind):
         raise ValueError(f"expected one of {choices}, got {value!r}") from None
 
 
+def _seconds(value, _) -> Seconds:
+    if isinstance(value, str):
+        return Seconds(parse_duration(value))
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError(f"expected a duration such as 90, \"90s\", \"5m\" or \"1h\", got {value!r}")
+    return Seconds(value)
+
+
 def _converter() -> cattrs.Converter:
     converter = cattrs.Converter(forbid_extra_keys=True)
     converter.register_structure_hook(int, _strict(int, "an integer"))
     converter.register_structure_hook(str, _strict(str, "a string"))
     converter.register_structure_hook(bool, _strict(bool, "true or false"))
     converter.register_structure_hook(float, _number)
+    converter.register_structure_hook(Seconds, _seconds)
     converter.register_structure_hook_func(lambda kind: isinstance(kind, type) and issubclass(kind, enum.Enum), _enum)
     return converter
 

@@ -10,8 +10,8 @@ from esme.routing import NoRoute, Route, Router
 from esme.sender import Sender
 from esme.settings import Settings
 from smsc.faults import WireFaults
-from smsc.testing import run_for
-from tests.esme.conftest import MemoryEndpoint, wait_for
+from smsc.testing import MemoryEndpoint, run_for
+from tests.esme.conftest import wait_for
 from tests.smsc.conftest import account, make_factory
 
 SETTINGS = Settings(enquire_link=0, slow_after=5, retry_delay=2)
