@@ -73,8 +73,8 @@ class Router:
         self._stopping = True
         yield defer.gatherResults([route.sender.stop() for route in self.routes])
 
-    def submit(self, destination: str, text: str, source: str | None = None, receipt: bool = True):
-        return self.choose(destination).sender.submit(destination, text, source, receipt)
+    def submit(self, destination: str, text: str, source: str | None = None, receipt: bool = True, **fields):
+        return self.choose(destination).sender.submit(destination, text, source, receipt, **fields)
 
     def send(self, destination: str, text: str, source: str | None = None, receipt: bool = True) -> defer.Deferred:
         return self.submit(destination, text, source, receipt).finished

@@ -161,9 +161,10 @@ class Sender:
         timed out, when receipt is asked)."""
         return self.submit(destination, text, source, receipt).finished
 
-    def submit(self, destination: str, text: str, source: str | None = None, receipt: bool = True):
+    def submit(self, destination: str, text: str, source: str | None = None, receipt: bool = True, service_type: str = "", priority: int = 0):
         """Queue a text; returns a handle with two Deferreds firing an Outcome: `accepted` when
-        the SMSC has answered every segment, `finished` when every segment is final."""
+        the SMSC has answered every segment, `finished` when every segment is final.
+        service_type and priority_flag go out as given (carriers class traffic by them: OTP, MKT)."""
         message = _Message(destination, receipt)
         for part in self._split(text):
             submit = wire.SubmitSm(
@@ -173,6 +174,8 @@ class Sender:
                 esm_class=0x40 if part.udhi else 0,
                 data_coding=part.encoding.data_coding,
                 registered_delivery=1 if receipt else 0,
+                service_type=service_type,
+                priority_flag=priority,
                 tlvs={**part.sar, **({"message_payload": part.message_payload} if part.message_payload is not None else {})},
             )
             message.parts.append(_Part(message, submit))

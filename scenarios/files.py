@@ -2,13 +2,13 @@
 scenarios.model values. A mistake names the file, the line and the key, and what was expected;
 every check runs at load, so a scenario that loads also runs."""
 
+import tomllib
 from pathlib import Path
 
 import attrs
 
 from pdu.config_file import ConfigError, ConfigProblem, line_of, read_toml, structure_part
-from scenarios import model
-from scenarios.timeline import ACTIONS
+from scenarios import model, timeline
 from smsc.config import Config
 
 SHIPPED = Path(__file__).parent
@@ -30,11 +30,43 @@ def find(name_or_path: str) -> Path:
 def load(name_or_path: str) -> model.Scenario:
     path = find(name_or_path)
     data, source = read_toml(path)
+    return _structure(data, source, path)
+
+
+def prepare(name_or_path: str, seed: int | None = None) -> tuple[model.Scenario, Config, str, str]:
+    """What a run needs: the scenario (with the seed, when given), smsc's config with its
+    overrides, the file's text and path (for the event log's header)."""
+    path = find(name_or_path)
+    data, source = read_toml(path)
+    scenario, config = _checked(data, source, path, seed)
+    return scenario, config, source, str(path)
+
+
+def from_source(source: str, file: str, seed: int) -> tuple[model.Scenario, Config]:
+    """A scenario from the text an event log keeps (file: where it was, for its keyword files)."""
+    return _checked(tomllib.loads(source), source, Path(file), seed)
+
+
+def _checked(data: dict, source: str, path: Path, seed: int | None) -> tuple[model.Scenario, Config]:
+    scenario = _structure(data, source, path)
+    if seed is not None:
+        scenario = attrs.evolve(scenario, seed=seed)
+    return scenario, smsc_config(scenario, str(path), source)
+
+
+def _structure(data: dict, source: str, path: Path) -> model.Scenario:
     data.setdefault("name", path.stem)
+    if isinstance(data.get("timeline"), list):  # a step's own keys are its action's
+        data["timeline"] = [_step(entry) for entry in data["timeline"]]
     scenario = structure_part(data, model.Scenario, str(path), source)
-    smsc_config(scenario, str(path), source)  # the overrides must make a valid config
+    config = smsc_config(scenario, str(path), source)  # the overrides must make a valid config
+    towers = {tower.id for carrier in config.network.carriers for tower in carrier.towers}
     for index, step in enumerate(scenario.timeline):
-        _check_step(step, index, str(path), source)
+        action = timeline.action(step, str(path), source, index)
+        if getattr(action, "tower", None) is not None and action.tower not in towers:
+            key = f"timeline[{index}].tower"
+            message = f"expected a tower of the network ({', '.join(sorted(towers))}), got {action.tower!r}"
+            raise ConfigError(str(path), (ConfigProblem(key, line_of(source, key), message),))
     return scenario
 
 
@@ -46,10 +78,9 @@ def smsc_config(scenario: model.Scenario, file: str = "", source: str = "") -> C
     return attrs.evolve(config, policy=config.policy.with_files_under(folder))
 
 
-def _check_step(step: model.Step, index: int, file: str, source: str) -> None:
-    where = f"timeline[{index}]"
-    action = ACTIONS.get(step.do)
-    if action is None:
-        message = f"expected one of {', '.join(sorted(ACTIONS))}, got {step.do!r}"
-        raise ConfigError(file, (ConfigProblem(f"{where}.do", line_of(source, f"{where}.do"), message),))
-    structure_part(step.params, action, file, source, path=where)
+
+def _step(entry):
+    if not isinstance(entry, dict):
+        return entry
+    entry = dict(entry)
+    return {key: entry.pop(key) for key in ("at", "do") if key in entry} | {"params": entry}

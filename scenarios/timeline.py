@@ -3,6 +3,7 @@ apply(world) that does it to the running SMSC (scenarios.world.World)."""
 
 import attrs
 
+from pdu.config_file import ConfigError, ConfigProblem, line_of, structure_part
 from pdu.durations import Seconds
 from smsc.faults import WireFaults
 
@@ -91,3 +92,14 @@ ACTIONS = {
     "link_silent": LinkSilent,
     "faults": Faults,
 }
+
+
+def action(step, file: str = "", source: str = "", index: int | None = None):
+    """The action a timeline step names, with its keys checked; ConfigError naming the file,
+    line and key when the step is wrong."""
+    where = f"timeline[{index}]" if index is not None else "timeline"
+    kind = ACTIONS.get(step.do)
+    if kind is None:
+        message = f"expected one of {', '.join(sorted(ACTIONS))}, got {step.do!r}"
+        raise ConfigError(file, (ConfigProblem(f"{where}.do", line_of(source, f"{where}.do"), message),))
+    return structure_part(step.params, kind, file, source, path=where)

@@ -10,6 +10,7 @@ import functools
 
 import phonenumbers
 
+from pdu import segments
 from pdu.status import CommandStatus
 from pdu.wire import SubmitSm
 from smsc.policy import countries, marketing, numbers
@@ -129,7 +130,9 @@ class Policy:
 
     def _marketing(self, account, message: SubmitSm, destination: str, text: str, rules) -> Refusal | None:
         registered = message.source.digits in account.registered_senders
-        problem = marketing.check_marketing(text, rules, registered_sender=registered)
+        part, _ = segments.part_info(message.short_message, message.udhi, message.tlvs)
+        place = (part.seqnum, part.total) if part is not None else (1, 1)
+        problem = marketing.check_marketing(text, rules, registered_sender=registered, part=place)
         if problem is not None:
             status = PolicyStatus.NO_SIGNATURE if problem.code == "signature" else PolicyStatus.NO_OPT_OUT_TEXT
             return Refusal(status, problem.reason, problem.code)

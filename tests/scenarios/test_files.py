@@ -1,0 +1,63 @@
+"""Scenario files: what loads, and mistakes named by file, line and key."""
+
+import pytest
+
+from pdu.config_file import ConfigError
+from scenarios import files
+
+GOOD = """\
+title = "t"
+duration = "5m"
+
+[[esme]]
+name = "shop"
+
+[[esme.campaign]]
+name = "c"
+rate = 2
+mix = { otp = 1 }
+
+[[timeline]]
+at = "1m"
+do = "tower_down"
+tower = "CM-1"
+"""
+
+
+def write(tmp_path, text):
+    path = tmp_path / "s.toml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_a_good_file(tmp_path):
+    scenario = files.load(write(tmp_path, GOOD))
+    assert scenario.name == "s" and scenario.duration == 300
+    assert scenario.esme[0].campaign[0].mix == {"otp": 1}
+    assert (scenario.timeline[0].at, scenario.timeline[0].do, scenario.timeline[0].params) == (60, "tower_down", {"tower": "CM-1"})
+
+
+@pytest.mark.parametrize(
+    "change, where, expected",
+    [
+        (('duration = "5m"', 'duration = "soon"'), ":2: duration", "not a duration"),
+        (("rate = 2", "rate = 0"), ":9: esme[0].campaign[0].rate", "rate must be above 0"),
+        (("mix = { otp = 1 }", "mix = { spam = 1 }"), ":10: esme[0].campaign[0].mix", "must name only otp, notification, marketing"),
+        (('do = "tower_down"', 'do = "meteor"'), ":14: timeline[0].do", "expected one of"),
+        (('tower = "CM-1"', 'tower = "CM-9"'), ":15: timeline[0].tower", "expected a tower of the network"),
+        (('tower = "CM-1"', 'tower = "CM-1"\nheight = 3'), ":16: timeline[0].height", "unknown key height"),
+        (("[[esme]]", '[smsc.network]\nbogus = 1\n[[esme]]'), ":5: smsc.network.bogus", "unknown key bogus"),
+    ],
+)
+def test_mistakes_name_file_line_and_key(tmp_path, change, where, expected):
+    path = write(tmp_path, GOOD.replace(*change))
+    with pytest.raises(ConfigError) as raised:
+        files.load(path)
+    assert f"{path}{where}" in str(raised.value) and expected in str(raised.value), str(raised.value)
+
+
+def test_every_shipped_scenario_loads():
+    assert files.shipped(), "no shipped scenarios"
+    for path in files.shipped():
+        scenario = files.load(str(path))
+        assert scenario.title and scenario.description.strip() and scenario.esme, path
