@@ -15,8 +15,8 @@ from twisted.internet import defer, endpoints, ssl
 from esme import profile
 from esme.routing import Route, Router
 from esme.sender import Sender
+from esme.session import response_status
 from esme.settings import BindMode, Settings
-from pdu.config_file import ConfigError
 from pdu.status import describe_status
 
 
@@ -100,15 +100,22 @@ def smscs(args, defaults: dict, environ=os.environ) -> list[profile.SmscProfile]
     """The SMSCs a command talks to; UsageError (or ConfigError, naming file, line and key)
     when the settings cannot be used."""
     given = overrides(args, environ)
-    path = args.profile or environ.get("ESME_PROFILE")
     try:
-        if path:
-            return profile.load(path, defaults, given)
-        return profile.from_flags(defaults, given)
-    except ValueError as error:  # a flag out of range: Settings' validators say which
-        if isinstance(error, ConfigError):
-            raise
-        raise UsageError(str(error)) from None
+        Settings(**{**defaults, **given})  # flags and variables checked first, so they are the ones named
+    except ValueError as error:
+        raise UsageError(_naming_the_flag(str(error))) from None
+    path = args.profile or environ.get("ESME_PROFILE")
+    if path:
+        return profile.load(path, defaults, given)
+    return profile.from_flags(defaults, given)
+
+
+def _naming_the_flag(message: str) -> str:
+    """'addr_ton must be ...' -> '--addr-ton (ESME_ADDR_TON): addr_ton must be ...'."""
+    for flag in FLAGS:
+        if message.startswith(f"{flag.field} "):
+            return f"{flag.flag} ({flag.env}): {message}"
+    return message
 
 
 def endpoint_for(reactor, settings: Settings):
@@ -143,13 +150,16 @@ def connect(reactor, args, command: str, defaults: dict, err=sys.stderr):
     """The command's bound Sender (or Router); None, with the reason on `err`, when it cannot
     bind. UsageError and ConfigError are the caller's to report."""
     chosen = smscs(args, defaults)
+    receivers = [smsc.name for smsc in chosen if not smsc.settings.transmits]
+    if receivers:
+        raise UsageError(f"a receiver bind cannot send ({', '.join(receivers)}); bind as transceiver, transmitter or pair")
     sender = build(reactor, chosen, random.Random())
     where = ", ".join(f"{smsc.settings.host}:{smsc.settings.port}" for smsc in chosen)
     try:
         yield sender.start()
     except SMPPTransactionError as error:
         yield sender.stop()
-        print(f"esme {command}: bind refused by {where}: {describe_status(_status(error.response))}", file=err)
+        print(f"esme {command}: bind refused by {where}: {describe_status(response_status(error.response))}", file=err)
         return None
     except Exception as error:  # nobody listening, TLS handshake, timeout: say which
         yield sender.stop()
@@ -159,7 +169,3 @@ def connect(reactor, args, command: str, defaults: dict, err=sys.stderr):
         address = f"{route.sender.settings.host}:{route.sender.settings.port}"
         print(f"esme {command}: {route.name} ({address}) not bound yet, its traffic goes to the others: {error}", file=err)
     return sender
-
-
-def _status(response) -> int:
-    return getattr(response, "raw_status", None) or int(response.status.value)

@@ -44,8 +44,9 @@ def load(path: str, defaults: dict, overrides: dict) -> list[SmscProfile]:
     for index, table in enumerate(tables):
         where = f"smsc[{index}]" if has_tables else ""
         name = table.pop("name", None)
-        prefixes = tuple(table.pop("prefixes", ()))
+        prefixes = table.pop("prefixes", [])
         _check_prefixes(prefixes, path, source, where)
+        prefixes = tuple(prefixes)
         settings = _settings({**defaults, **top, **_values(table, path, source, where), **overrides}, path)
         profiles.append(SmscProfile(str(name or f"{settings.host}:{settings.port}"), settings, prefixes))
     return profiles
@@ -64,9 +65,9 @@ def _check_tables(tables) -> str | None:
 
 
 def _check_prefixes(prefixes, path: str, source: str, where: str) -> None:
-    if not all(isinstance(prefix, str) and prefix.isdigit() for prefix in prefixes):
+    if not isinstance(prefixes, list) or not all(isinstance(prefix, str) and prefix.isdigit() for prefix in prefixes):
         key = f"{where}.prefixes" if where else "prefixes"
-        raise ConfigError(path, (ConfigProblem(key, line_of(source, key), f"expected a list of digit strings, got {list(prefixes)!r}"),))
+        raise ConfigError(path, (ConfigProblem(key, line_of(source, key), f"expected a list of digit strings such as [\"86138\"], got {prefixes!r}"),))
 
 
 def _values(table: dict, path: str, source: str, where: str) -> dict:

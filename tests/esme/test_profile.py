@@ -77,6 +77,7 @@ class TestMistakes:
             ('colour = "red"\n', ":1: colour", "unknown key colour"),
             ('[[smsc]]\nname = "a"\n[[smsc]]\nbind = "sideways"\n', ":4: smsc[1].bind", "expected one of 'transmitter'"),
             ('[[smsc]]\nprefixes = ["86x"]\n', ":2: smsc[0].prefixes", "digit strings"),
+            ('[[smsc]]\nprefixes = "86138"\n', ":2: smsc[0].prefixes", "digit strings"),
             ('retry_statuses = ["ESME_SLOW"]\n', ":1: retry_statuses", "command_status names"),
             ("smsc = 3\n", ":1: smsc", "[[smsc]] tables"),
             ("window = \n", ":1: (syntax)", "not valid TOML"),
@@ -97,7 +98,7 @@ class TestMistakes:
             connection.smscs(args(), {}, environ={"ESME_PORT": "twenty"})
 
     def test_bad_flag_value(self):
-        with pytest.raises(UsageError, match="addr_ton"):
+        with pytest.raises(UsageError, match="--addr-ton \\(ESME_ADDR_TON\\): addr_ton must be one of"):
             connection.smscs(args(addr_ton=9), {}, environ={})
 
 
