@@ -16,7 +16,7 @@ from esme import profile
 from esme.routing import Route, Router
 from esme.sender import Sender
 from esme.session import response_status
-from esme.settings import BindMode, Settings
+from esme.settings import BindMode, Settings, read_statuses
 from pdu.status import describe_status
 
 
@@ -49,6 +49,11 @@ FLAGS = (
     Flag("addr_ton", "--addr-ton", "ESME_ADDR_TON", int, "the bind's addr_ton (default 0)"),
     Flag("addr_npi", "--addr-npi", "ESME_ADDR_NPI", int, "the bind's addr_npi (default 0)"),
     Flag("tls", "--tls", "ESME_TLS", _truth, "SMPP over TLS (the server's certificate must be trusted)"),
+    Flag("retry_statuses", "--retry-on", "ESME_RETRY_ON", read_statuses,
+         "command_statuses retried after a backoff, comma-separated (default ESME_RTHROTTLED,ESME_RMSGQFUL; "
+         "add ESME_RSYSERR only for an SMSC known not to store before answering it)"),  # fmt: skip
+    Flag("timeout_retries", "--timeout-retries", "ESME_TIMEOUT_RETRIES", int,
+         "resend a submit left unanswered this many times (default 0: report it UNKNOWN; a resend may duplicate)"),
     Flag("tls_ca", "--tls-ca", "ESME_TLS_CA", str, "with --tls, trust this CA or self-signed certificate (PEM) instead of the system's store"),
 )
 
@@ -93,7 +98,7 @@ def overrides(args, environ=os.environ) -> dict:
 def _expected(flag: Flag) -> str:
     if flag.kind is BindMode:
         return "one of " + ", ".join(mode.value for mode in BindMode)
-    return {int: "a whole number", _truth: "true or false"}.get(flag.kind, "text")
+    return {int: "a whole number", _truth: "true or false", read_statuses: "command_statuses such as ESME_RTHROTTLED,0x58"}.get(flag.kind, "text")
 
 
 def smscs(args, defaults: dict, environ=os.environ) -> list[profile.SmscProfile]:

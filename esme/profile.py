@@ -18,9 +18,8 @@ Every mistake names the file, the line and the key, and says what was expected.
 
 import attrs
 
-from esme.settings import Settings
+from esme.settings import Settings, read_status
 from pdu.config_file import ConfigError, ConfigProblem, line_of, read_toml, structure_part
-from pdu.status import CommandStatus
 
 
 @attrs.frozen
@@ -83,10 +82,12 @@ def _values(table: dict, path: str, source: str, where: str) -> dict:
 
 def _statuses(names, path: str, source: str, where: str) -> frozenset:
     try:
-        return frozenset(CommandStatus[name] for name in names)
-    except (KeyError, TypeError):
+        if not isinstance(names, list):
+            raise TypeError(names)
+        return frozenset(read_status(name) for name in names)
+    except (ValueError, TypeError):
         key = f"{where}.retry_statuses" if where else "retry_statuses"
-        message = f"expected a list of command_status names such as ESME_RTHROTTLED, got {names!r}"
+        message = f"expected a list of command_statuses such as [\"ESME_RTHROTTLED\", \"0x58\"], got {names!r}"
         raise ConfigError(path, (ConfigProblem(key, line_of(source, key), message),)) from None
 
 

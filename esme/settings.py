@@ -37,6 +37,24 @@ def _one_of(allowed):
     return check
 
 
+def read_status(written) -> int:
+    """A command_status as people write it: ESME_RTHROTTLED, 0x58, 88, or a vendor code 0x400."""
+    if isinstance(written, int) and not isinstance(written, bool):
+        return written
+    text = str(written).strip()
+    if text.upper() in CommandStatus.__members__:
+        return int(CommandStatus[text.upper()])
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise ValueError(f"not a command_status: {written!r} (write a name such as ESME_RTHROTTLED, or a code such as 0x58)") from None
+
+
+def read_statuses(written: str) -> frozenset[int]:
+    """A comma-separated list of command_statuses."""
+    return frozenset(read_status(part) for part in written.split(",") if part.strip())
+
+
 # "Later" statuses: the SMSC is busy, the message was not taken. ESME_RSYSERR (0x08) is left
 # out by default: some SMSCs answer it after storing, and retrying it could duplicate.
 RETRY_STATUSES = frozenset({CommandStatus.ESME_RTHROTTLED, CommandStatus.ESME_RMSGQFUL})
