@@ -21,7 +21,8 @@ def add_parser(commands) -> None:
         help="run replayable scenarios: outages, congestion, blocked keywords",
         description="Scenarios put the SMSC and simulated ESMEs through a timeline (towers down, links "
         "dropped, congestion, keyword lists changed) in virtual time: an hour of traffic runs in seconds, "
-        "and a seed gives the same run every time. The exit status says whether the expectations held.",
+        "and a seed gives the same run every time; or live against a running `smsc serve` (run --realtime, "
+        "--speed X), to watch through its HTTP API. The exit status says whether the expectations held.",
     )
     actions = scenario.add_subparsers(dest="scenario_command", metavar="ACTION", required=True)
     actions.add_parser("list", help="the shipped scenarios, with their titles")
