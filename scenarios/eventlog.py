@@ -23,8 +23,9 @@ class EventLog:
         self._start = start
         self.events = 0
 
-    def header(self, name: str, seed: int, source: str, file: str) -> None:
-        self._stream.write(_line({"format": FORMAT, "scenario": name, "seed": seed, "file": file, "source": source}))
+    def header(self, name: str, seed: int, source: str, file: str, **extra) -> None:
+        """extra: what else a reader should know (a live run: live={smpp, api, speed})."""
+        self._stream.write(_line({"format": FORMAT, "scenario": name, "seed": seed, "file": file, **extra, "source": source}))
 
     def record(self, at: float, kind: str, fields: dict) -> None:
         self._stream.write(_line({"t": round((at - self._start) * 1000), "kind": kind, **fields}))

@@ -98,14 +98,20 @@ class _Feeder:
         self._clock, self._started_at = clock, started_at
         self._outgoing, self._next = outgoing, 0
         self._senders, self._sent, self._record = senders, sent, record
+        self._call = None
 
     def start(self) -> None:
         self._schedule()
 
+    def stop(self) -> None:
+        """Hand out no more (a live run stopped early)."""
+        if self._call is not None and self._call.active():
+            self._call.cancel()
+
     def _schedule(self) -> None:
         if self._next < len(self._outgoing):
             due = self._started_at + self._outgoing[self._next].at
-            self._clock.callLater(max(0.0, due - self._clock.seconds()), self._feed)
+            self._call = self._clock.callLater(max(0.0, due - self._clock.seconds()), self._feed)
 
     def _feed(self) -> None:
         now = self._clock.seconds()
