@@ -160,7 +160,11 @@ def _run_live(args, scenario, config, source: str, path: str) -> int:
 def _replay(args) -> int:
     from scenarios import eventlog, files, runner
 
-    header = eventlog.read_header(args.log)
+    try:
+        header = eventlog.read_header(args.log)
+    except (OSError, ValueError) as error:
+        print(f"smsc scenario replay: {error}", file=sys.stderr)
+        return EXIT_USAGE
     if "live" in header:
         print(f"{args.log}: the log of a live run (against {header['live']['smpp']}); only runs in virtual time can be "
               "replayed: the live SMSC's chances are its own", file=sys.stderr)  # fmt: skip

@@ -34,8 +34,11 @@ class EventLog:
 
 def read_header(path: str) -> dict:
     with open(path, encoding="utf-8") as stream:
-        header = json.loads(stream.readline() or "{}")
-    if header.get("format") != FORMAT or "source" not in header:
+        try:
+            header = json.loads(stream.readline() or "{}")
+        except ValueError:
+            header = {}
+    if not isinstance(header, dict) or header.get("format") != FORMAT or "source" not in header:
         raise ValueError(f"{path}: not an event log of smsc scenario run (format {FORMAT})")
     return header
 
