@@ -1,58 +1,13 @@
 """The load sampled over a run: it changes nothing in the run, and its series add up to what
 the run did (every message offered and accepted, the tower down between its steps)."""
 
-import io
 import struct
 
 import pytest
 from twisted.internet import task
 
-from scenarios import files, runner, sampling
-
-TINY = """\
-title = "a minute of traffic, a tower down for twenty seconds"
-duration = "1m"
-drain = "5m"
-seed = 5
-
-[[esme]]
-name = "shop"
-
-[[esme.campaign]]
-name = "mixed"
-rate = 3
-numbers = { prefix = "86138", count = 30 }
-mix = { otp = 0.5, notification = 0.5 }
-
-[[timeline]]
-at = "20s"
-do = "tower_down"
-tower = "CM-1"
-
-[[timeline]]
-at = "40s"
-do = "tower_up"
-tower = "CM-1"
-"""
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    path = tmp_path_factory.mktemp("tiny") / "tiny.toml"
-    path.write_text(TINY)
-    return str(path)
-
-
-def run_logged(path: str, every: float | None = None) -> tuple[runner.Run, str]:
-    scenario, config, source, file = files.prepare(path)
-    log = io.StringIO()
-    return runner.run(scenario, config, log, source, file, every=every), log.getvalue()
-
-
-@pytest.fixture(scope="module")
-def sampled(tiny):
-    return run_logged(tiny)
-
+from scenarios import sampling
+from tests.scenarios.tiny import run_logged
 
 class TestSamplingChangesNothing:
     def test_a_sampled_run_logs_what_an_unsampled_one_does(self, tiny, sampled):
