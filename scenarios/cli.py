@@ -28,14 +28,16 @@ def add_parser(commands) -> None:
         "run",
         help="run a scenario and report",
         description="Run a scenario in virtual time and print its report: expectations (PASS/FAIL), the "
-        "delivery funnel, outcomes, latency percentiles. Exit status: 0 every expectation held; 1 one "
-        "failed; 2 a mistake in the file (named with its line and key).",
-        epilog="Example: smsc scenario run tower-outage --seed 3 --log outage.jsonl --report outage.json",
+        "delivery funnel, outcomes, latency percentiles, the load of each tower over time. Exit status: "
+        "0 every expectation held; 1 one failed; 2 a mistake in the file (named with its line and key).",
+        epilog="Example: smsc scenario run tower-outage --seed 3 --log outage.jsonl --report outage.json --chart outage.png",
     )
     run.add_argument("name", metavar="NAME|FILE", help="a shipped scenario's name, or a TOML file")
     run.add_argument("--seed", type=int, help="override the file's seed")
     run.add_argument("--log", metavar="FILE", help="write the event log (JSON Lines) here")
-    run.add_argument("--report", metavar="FILE", help="also write the report as JSON")
+    run.add_argument("--report", metavar="FILE", help="also write the report as JSON, with the load's time series")
+    run.add_argument("--chart", metavar="FILE", help="draw traffic, what waits at each tower and receipts over the timeline "
+                     "(FILE.png or FILE.svg)")  # fmt: skip
     replay = actions.add_parser(
         "replay",
         help="run a logged scenario again and compare",
@@ -73,8 +75,12 @@ def _show(args) -> int:
 
 
 def _run(args) -> int:
-    from scenarios import expectations, files, report, runner
+    from scenarios import chart, expectations, files, report, runner
 
+    chart_problem = args.chart and chart.check_path(args.chart)
+    if chart_problem:
+        print(chart_problem, file=sys.stderr)
+        return EXIT_USAGE
     scenario, config, source, path = files.prepare(args.name, args.seed)
     started = time.perf_counter()
     if args.log:
@@ -88,6 +94,8 @@ def _run(args) -> int:
     if args.report:
         with open(args.report, "w", encoding="utf-8") as out:
             out.write(report.to_json(result))
+    if args.chart and result.series is not None:
+        chart.draw(result, args.chart)
     return EXIT_PASSED if result.passed else EXIT_FAILED
 
 
