@@ -28,8 +28,9 @@ def add_parser(commands) -> None:
         "run",
         help="run a scenario and report",
         description="Run a scenario in virtual time and print its report: expectations (PASS/FAIL), the "
-        "delivery funnel, outcomes, latency percentiles, the load of each tower over time. Exit status: "
-        "0 every expectation held; 1 one failed; 2 a mistake in the file (named with its line and key).",
+        "delivery funnel, outcomes, latency percentiles, the load of each tower over time. On a terminal, a "
+        "progress line shows on stderr while it runs. Exit status: 0 every expectation held; 1 one failed; "
+        "2 a mistake in the file (named with its line and key).",
         epilog="Example: smsc scenario run tower-outage --seed 3 --log outage.jsonl --report outage.json --chart outage.png",
     )
     run.add_argument("name", metavar="NAME|FILE", help="a shipped scenario's name, or a TOML file")
@@ -76,6 +77,7 @@ def _show(args) -> int:
 
 def _run(args) -> int:
     from scenarios import chart, expectations, files, report, runner
+    from scenarios.progress import Progress
 
     chart_problem = args.chart and chart.check_path(args.chart)
     if chart_problem:
@@ -83,11 +85,13 @@ def _run(args) -> int:
         return EXIT_USAGE
     scenario, config, source, path = files.prepare(args.name, args.seed)
     started = time.perf_counter()
+    progress = Progress(scenario.name, scenario.duration, sys.stderr)
     if args.log:
         with open(args.log, "w", encoding="utf-8") as log:
-            run = runner.run(scenario, config, log, source, path)
+            run = runner.run(scenario, config, log, source, path, progress=progress)
     else:
-        run = runner.run(scenario, config, io.StringIO(), source, path)
+        run = runner.run(scenario, config, io.StringIO(), source, path, progress=progress)
+    progress.close()
     result = report.build(run, expectations.check(run))
     print(report.to_text(result))
     print(f"({time.perf_counter() - started:.1f} s of wall-clock time)", file=sys.stderr)
