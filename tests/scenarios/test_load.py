@@ -2,6 +2,8 @@
 timeline's steps numbered under them, and the series in the JSON report."""
 
 import json
+import re
+from pathlib import Path
 
 from scenarios import expectations, load, report
 from scenarios.sampling import Mark, Series, TowerSeries
@@ -63,3 +65,13 @@ class TestJson:
         text = report.to_text(report.build(run, expectations.check(run)))
         assert "CM-1 held" in text and "1 at 20s: tower_down CM-1" in text
         assert text.endswith("PASSED")
+
+    def test_docs_name_every_key_of_the_json_report(self, sampled):
+        """docs/scenarios.md's table of the JSON report has a row naming each key."""
+        run, _ = sampled
+        data = json.loads(report.to_json(report.build(run, expectations.check(run))))
+        doc = Path(__file__).parents[2] / "docs" / "scenarios.md"
+        table = doc.read_text().split("### The JSON report")[1].split("## The event log")[0]
+        rows = "\n".join(line for line in table.splitlines() if line.startswith("| `"))
+        keys = [*data, *data["series"], *data["towers"][0], *next(iter(data["series"]["towers"].values()))]
+        assert [key for key in keys if not re.search(rf"(?<![\w]){key}(?![\w])", rows)] == []
