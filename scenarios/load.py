@@ -44,7 +44,7 @@ def active_until(series: Series, duration: float) -> float:
     moved (a drain spent waiting for receipts that never come would flatten the rest)."""
     moving = [t for index, t in enumerate(series.t) if _moved(series, index)]
     last = max([duration, *moving, *(mark.t for mark in series.events)])
-    return min(series.t[-1], last + series.every)
+    return max(series.every, min(series.t[-1], last + series.every))  # never an empty axis
 
 
 def _moved(series: Series, index: int) -> bool:
