@@ -32,13 +32,14 @@ def add_parser(commands) -> None:
         "run",
         help="run a scenario and report",
         description=textwrap.fill("Run a scenario in virtual time and print its report: expectations (PASS/FAIL), the "
-        "delivery funnel, outcomes, latency percentiles. With --realtime or --speed X it runs instead against "
+        "delivery funnel, outcomes, latency percentiles, the load of each tower over time; on a terminal, a "
+        "progress line shows on stderr while it runs. With --realtime or --speed X it runs instead against "
         "a running `smsc serve`, so that people can watch it through the HTTP API: the ESMEs bind over SMPP "
         "and the timeline's steps go through the API.", 90) + "\n\n" + textwrap.fill("Exit status: 0 every expectation "
         "held; 1 one failed (or Ctrl-C stopped a live run); 2 a mistake in the file (named with its line and key), "
         "or a live run that cannot start (the SMSC unreachable, a step its API cannot do).", 90),
         epilog="Examples:\n"
-        "  smsc scenario run tower-outage --seed 3 --log outage.jsonl --report outage.json\n"
+        "  smsc scenario run tower-outage --seed 3 --log outage.jsonl --report outage.json --chart outage.png\n"
         "  smsc serve &   # then, in another terminal:\n"
         "  smsc scenario run tower-outage --speed 20 --log outage.jsonl\n"
         "  curl -s http://127.0.0.1:8775/api/stats   # watch the towers, queues and rates while it runs\n"
@@ -48,7 +49,9 @@ def add_parser(commands) -> None:
     run.add_argument("name", metavar="NAME|FILE", help="a shipped scenario's name, or a TOML file")
     run.add_argument("--seed", type=int, help="override the file's seed")
     run.add_argument("--log", metavar="FILE", help="write the event log (JSON Lines) here")
-    run.add_argument("--report", metavar="FILE", help="also write the report as JSON")
+    run.add_argument("--report", metavar="FILE", help="also write the report as JSON, with the load's time series")
+    run.add_argument("--chart", metavar="FILE", help="draw traffic, what waits at each tower and receipts over the timeline "
+                     "(FILE.png or FILE.svg)")  # fmt: skip
     live = run.add_argument_group(
         "live", textwrap.fill("Run against a running `smsc serve` instead of in virtual time (docs/scenarios.md, "
         "\"Real time\"). The server keeps its own config: the scenario's [smsc] settings are not applied to it.", 90),
@@ -107,26 +110,35 @@ def _show(args) -> int:
 
 
 def _run(args) -> int:
-    from scenarios import expectations, files, report, runner
+    from scenarios import chart, expectations, files, report, runner
+    from scenarios.progress import Progress
 
     if getattr(args, "speed", None) is None and (getattr(args, "smpp", None) or getattr(args, "api", None)):
         print("smsc scenario run: --smpp and --api are for live runs; add --realtime or --speed X", file=sys.stderr)
+        return EXIT_USAGE
+    chart_problem = args.chart and chart.check_path(args.chart)
+    if chart_problem:
+        print(chart_problem, file=sys.stderr)
         return EXIT_USAGE
     scenario, config, source, path = files.prepare(args.name, args.seed)
     if getattr(args, "speed", None) is not None:
         return _run_live(args, scenario, config, source, path)
     started = time.perf_counter()
+    progress = Progress(scenario.name, scenario.duration, sys.stderr)
     if args.log:
         with open(args.log, "w", encoding="utf-8") as log:
-            run = runner.run(scenario, config, log, source, path)
+            run = runner.run(scenario, config, log, source, path, progress=progress)
     else:
-        run = runner.run(scenario, config, io.StringIO(), source, path)
+        run = runner.run(scenario, config, io.StringIO(), source, path, progress=progress)
+    progress.close()
     result = report.build(run, expectations.check(run))
     print(report.to_text(result))
     print(f"({time.perf_counter() - started:.1f} s of wall-clock time)", file=sys.stderr)
     if args.report:
         with open(args.report, "w", encoding="utf-8") as out:
             out.write(report.to_json(result))
+    if args.chart and result.series is not None:
+        chart.draw(result, args.chart)
     return EXIT_PASSED if result.passed else EXIT_FAILED
 
 
