@@ -90,6 +90,13 @@ class _Message:
         return all(part.status is None and not part.unanswered and not part.in_flight and part.result is None for part in self.parts)
 
 
+def receipt_correlator(settings: Settings) -> Correlator:
+    """The receipts awaited by a Sender, or by several bound to one account: the SMSC may hand
+    an account's receipts to any of its receiving binds (smsc serve gives them in turn), so
+    a receipt often comes on another bind than its submit, before or after its response."""
+    return Correlator(settings.receipt_timeout, early_hold=settings.response_timeout)
+
+
 def _source_address(source: str) -> Address:
     """International number, alphanumeric sender id, or none (the SMSC's default)."""
     if not source:
@@ -100,9 +107,11 @@ def _source_address(source: str) -> Address:
 
 
 class Sender:
-    def __init__(self, settings: Settings, clock, rng, endpoint, on_message=None):
+    def __init__(self, settings: Settings, clock, rng, endpoint, on_message=None, correlator: Correlator | None = None):
         """endpoint: where the SMSC is (an IStreamClientEndpoint: TCP, TLS or in memory).
-        on_message(DeliverSm | DataSm): called with every mobile-originated message."""
+        on_message(DeliverSm | DataSm): called with every mobile-originated message.
+        correlator: the receipts awaited, shared by the Senders bound to one account (see
+        receipt_correlator); stop() ends every wait still in it."""
         self.settings = settings
         self._clock = clock
         self._rng = rng
@@ -111,7 +120,7 @@ class Sender:
         self._queue: collections.deque[_Part] = collections.deque()
         self._in_flight = 0
         self._bucket = TokenBucket(settings.tps, settings.burst)
-        self._correlator = Correlator(settings.receipt_timeout, early_hold=settings.response_timeout)
+        self._correlator = receipt_correlator(settings) if correlator is None else correlator
         self._wake = None  # the one timer waiting for tokens
         self._receipt_timer = None  # the one timer for receipts that never come
         self._reference = rng.randrange(0x100)

@@ -1,6 +1,7 @@
 """The Sender against the project's SMSC in memory, in virtual time."""
 
 import io
+import random
 
 import pytest
 from smpp.pdu.error import SMPPTransactionError
@@ -8,6 +9,7 @@ from smpp.pdu.pdu_encoding import PDUEncoder
 from smpp.pdu.pdu_types import AddrNpi, AddrTon
 
 from esme import outcome
+from esme.sender import Sender, receipt_correlator
 from esme.settings import BindMode, Settings
 from smsc.faults import WireFaults
 from smsc.personality import BUILT_IN
@@ -64,6 +66,70 @@ class TestPersonalities:
         results = [harness.result(deferred) for deferred in sent]
         assert [result.state for result in results] == ["DELIVRD", "UNDELIV", "REJECTD"]
         assert harness.sender.unmatched_receipts == 0
+
+
+class TestSharedCorrelator:
+    """Two binds of one account sharing their receipts' Correlator, as `esme load --binds 2`
+    runs them: the SMSC hands the account's receipts to its binds in turn."""
+
+    def start(self, harness, settings):
+        shared = receipt_correlator(settings)
+        senders = [Sender(settings, harness.clock, random.Random(n), harness.endpoint, correlator=shared) for n in range(2)]
+        for sender in senders:
+            sender.start()
+        harness.run(1)
+        assert all(sender.bound for sender in senders)
+        return senders
+
+    @pytest.mark.parametrize("faults", [WireFaults(), WireFaults(receipt_before_response=True)], ids=["in order", "receipt first"])
+    def test_a_receipt_finds_its_message_on_either_bind(self, clock, faults):
+        """Messages sent on both binds, each receipt coming on one bind or the other, after or
+        (the carrier's fault) before the submit_sm_resp: every one is matched to its own
+        message, none is counted unmatched."""
+        settings = Settings(enquire_link=0, receipt_timeout=60)
+        harness = Harness(clock, account(faults=faults))
+        senders = self.start(harness, settings)
+        numbers = ["8613800130000", "8613800130001"] * 3
+        handles = [senders[n % 2].submit(number, "hi", source="10690001") for n, number in enumerate(numbers)]
+        results = [harness.result(handle.finished) for handle in handles]
+        assert [result.state for result in results] == ["DELIVRD", "UNDELIV"] * 3
+        assert all(result.parts[0].receipt_latency < 5 for result in results)
+        assert sum(sender.unmatched_receipts for sender in senders) == 0
+
+    def test_waits_end_at_their_own_deadline_whichever_timer_fires(self, clock):
+        """Receipts that never come (...0007), awaited by both binds at different times: each
+        message ends 'no receipt' at its own deadline, with its own message_id, whichever
+        bind's timer finds it overdue (here the timer of the bind that waited first ends them all)."""
+        settings = Settings(enquire_link=0, receipt_timeout=60)
+        harness = Harness(clock)
+        senders = self.start(harness, settings)
+        answered, ended = {}, {}
+        for n, (which, pause) in enumerate(((1, 0), (0, 20), (1, 15), (0, 5))):
+            harness.run(pause)
+            handle = senders[which].submit("8613800130007", "lost", source="10690001")
+            handle.accepted.addCallback(lambda result, n=n: answered.setdefault(n, (clock.seconds(), result)))
+            handle.finished.addCallback(lambda result, n=n: ended.setdefault(n, (clock.seconds(), result)))
+        harness.run(120)
+        assert len({result.message_ids for _, result in answered.values()}) == 4
+        for n in range(4):
+            (answered_at, accepted), (ended_at, result) = answered[n], ended[n]
+            assert ended_at == pytest.approx(answered_at + 60, abs=0.01)
+            assert result.state == outcome.NO_RECEIPT and result.message_ids == accepted.message_ids
+
+    def test_a_receipt_for_nothing_is_counted_once(self, clock):
+        """A receipt for a message another client of the account sent (on a transmitter bind, so
+        its receipts come to us) is held for a response that might still bring its submit,
+        then counted unmatched once, on one bind only."""
+        settings = Settings(enquire_link=0, response_timeout=10)
+        harness = Harness(clock)
+        senders = self.start(harness, settings)
+        other = Sender(Settings(enquire_link=0, bind=BindMode.TRANSMITTER), clock, random.Random(9), harness.endpoint)
+        other.start()
+        harness.result(other.submit("8613800130000", "not yours", source="10690001").accepted)
+        harness.run(5)
+        assert sum(sender.unmatched_receipts for sender in senders) == 0
+        harness.run(10)
+        assert sorted(sender.unmatched_receipts for sender in senders) == [0, 1]
 
 
 class TestFlowControl:
