@@ -7,7 +7,7 @@ import time
 
 from twisted.internet import defer, task
 
-from esme import connection, outcome
+from esme import connection, load_command, outcome
 from pdu.config_file import ConfigError
 from pdu.status import MessageState, describe_status
 
@@ -91,16 +91,27 @@ def build_parser() -> argparse.ArgumentParser:
     bisect.add_argument("--wait-timeout", type=float, default=60.0, metavar="SECONDS",
                         help="no receipt within this long counts as blocked (default 60)")  # fmt: skip
     connection.add_flags(bisect)
+    load = commands.add_parser(
+        "load",
+        help="offer a steady load and report achieved rate and latency; thresholds for CI",
+        description=load_command.DESCRIPTION,
+        epilog=load_command.EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    load_command.add_arguments(load)
+    connection.add_flags(load)
     return parser
 
 
 def _defaults(args) -> dict:
     """The command's own settings, under the profile's: --wait-timeout is how long receipts are
-    awaited; a blast keeps more submits in flight."""
+    awaited; a blast and a load keep more submits in flight."""
     values = {"receipt_timeout": args.wait_timeout, "enquire_link": 30.0}
     if args.command == "blast":
         values.update(window=100)
         values.update({key: getattr(args, key) for key in ("window", "tps") if getattr(args, key) is not None})
+    if args.command == "load":
+        values.update(window=load_command.DEFAULT_WINDOW)
     return values
 
 
@@ -189,10 +200,14 @@ def bisect(reactor, args, out=sys.stdout):
     return EXIT_OK if finding.status is Status.FOUND else EXIT_FAILED
 
 
+def load(reactor, args, out=sys.stdout):
+    return load_command.run(reactor, args, _defaults(args), out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command not in ("send", "blast", "bisect"):
+    if args.command not in ("send", "blast", "bisect", "load"):
         parser.print_help()
         return EXIT_OK if args.command is None else EXIT_USAGE
     # smpp.twisted logs every PDU at WARNING through the standard library; keep the output ours.
@@ -205,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
 
     def run(reactor):
-        command = {"send": send, "blast": blast, "bisect": bisect}[args.command]
+        command = {"send": send, "blast": blast, "bisect": bisect, "load": load}[args.command]
         return command(reactor, args).addErrback(unusable).addCallback(codes.append)
 
     try:

@@ -174,3 +174,11 @@ def connect(reactor, args, command: str, defaults: dict, err=sys.stderr):
         address = f"{route.sender.settings.host}:{route.sender.settings.port}"
         print(f"esme {command}: {route.name} ({address}) not bound yet, its traffic goes to the others: {error}", file=err)
     return sender
+
+
+def bind_failure(error: Exception) -> str:
+    """Why a bind failed, in words a user can act on: the SMSC's status when it refused, else
+    the error (nobody listening, TLS handshake, timeout)."""
+    if isinstance(error, SMPPTransactionError):
+        return describe_status(response_status(error.response))
+    return str(error)
