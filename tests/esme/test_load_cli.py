@@ -5,6 +5,7 @@ anything is sent."""
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 
@@ -52,6 +53,40 @@ def test_a_threshold_that_fails_sets_exit_1(smsc_server):
     assert run.returncode == 1, run.stdout + run.stderr
     assert "FAIL  --max-p99 0.001 ms: submit→resp p99 " in run.stdout
     assert run.stdout.rstrip().endswith("FAILED: --max-p99")
+
+
+def test_long_unicode_texts_count_segments(smsc_server, tmp_path):
+    """A 108-character Chinese text is two UCS-2 segments: at 100 segments a second for 1 s,
+    50 messages and 100 segments go, and the rates are in segments."""
+    text = "您的验证码是482913，五分钟内有效。请勿向任何人透露此验证码，客服人员不会向您索取。" * 2 + "谢谢您的配合与支持，祝您生活愉快万事如意"
+    run = load(smsc_server, "--to", "8613800130000", "--tps", "100", "--duration", "1", "--text", text,
+               "--report-json", str(tmp_path / "load.json"))  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    report = json.loads((tmp_path / "load.json").read_text())
+    assert (report["messages_offered"], report["segments_offered"], report["accepted"]) == (50, 100, 100)
+    assert report["offered_tps"] == pytest.approx(100, abs=2)
+
+
+def test_ctrl_c_prints_the_report_so_far(smsc_server, tmp_path):
+    """Ctrl-C during a run: the report of what was done so far, marked INTERRUPTED, and the
+    JSON written; exit 1."""
+    host, port = smsc_server.smpp
+    process = subprocess.Popen(
+        [sys.executable, "-m", "esme.cli", "load", "--host", host, "--port", str(port), "--to", "8613800130000",
+         "--tps", "50", "--duration", "60", "--report-json", str(tmp_path / "load.json")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        first_line = process.stderr.readline()  # a second into the run
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=20)
+    finally:
+        process.kill()
+    assert "1 s / 60 s" in first_line
+    assert process.returncode == 1, out
+    assert "INTERRUPTED: the figures cover the run until Ctrl-C" in out
+    report = json.loads((tmp_path / "load.json").read_text())
+    assert report["interrupted"] and not report["passed"] and 0 < report["messages_offered"] < 3000
 
 
 def test_the_smsc_from_a_profile_and_the_environment(smsc_server, tmp_path):
