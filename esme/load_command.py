@@ -152,6 +152,8 @@ def _check(args, settings) -> None:
         raise connection.UsageError(f"--ramp ({args.ramp:g} s) must be shorter than --duration ({args.duration:g} s)")
     if args.min_tps is not None and args.min_tps > args.tps:
         raise connection.UsageError(f"--min-tps {args.min_tps:g} can never hold: it is above --tps {args.tps:g}")
+    if args.report_json and not os.path.isdir(os.path.dirname(os.path.abspath(args.report_json))):
+        raise connection.UsageError(f"--report-json {args.report_json}: no such folder")
 
 
 @defer.inlineCallbacks
@@ -180,7 +182,10 @@ def run(reactor, args, defaults: dict, out=sys.stdout):
     Fires with the exit status; fails with UsageError or ConfigError on bad usage."""
     settings = smsc_under_test(args, defaults).settings
     _check(args, settings)
-    parts = len(segments.split(args.text, method=settings.concatenation, reference=0))
+    try:
+        parts = len(segments.split(args.text, method=settings.concatenation, reference=0))
+    except ValueError as error:
+        raise connection.UsageError(f"--text cannot be sent: {error}") from None
     plan = Plan(args.tps, args.duration, args.ramp, parts)
     destinations = _destinations(args)
     senders = yield bind_senders(reactor, settings, args.binds)

@@ -173,6 +173,15 @@ class TestUsage:
         run = self.esme_load("--to", "8613800130000", "--tps", "100", "--duration", "5", "--min-tps", "120")
         assert run.returncode == 2 and "--min-tps 120 can never hold" in run.stderr
 
+    def test_a_report_file_in_no_folder(self, tmp_path):
+        run = self.esme_load("--to", "8613800130000", "--tps", "10", "--duration", "5",
+                             "--report-json", str(tmp_path / "missing" / "load.json"))  # fmt: skip
+        assert run.returncode == 2 and "no such folder" in run.stderr
+
+    def test_a_text_too_long_to_send(self):
+        run = self.esme_load("--to", "8613800130000", "--tps", "10", "--duration", "5", "--text", "x" * 153 * 256)
+        assert run.returncode == 2 and "--text cannot be sent: the message needs 256 segments" in run.stderr
+
     def test_a_profile_of_several_smscs(self, tmp_path):
         """A load test measures one SMSC: a profile listing two is refused, naming them."""
         profile = tmp_path / "esme.toml"
