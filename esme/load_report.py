@@ -146,6 +146,10 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:,.1f}"
 
 
+def _duration(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:,.2f} s"
+
+
 def to_text(report: LoadReport) -> str:
     total = report.segments_offered
 
@@ -155,7 +159,7 @@ def to_text(report: LoadReport) -> str:
 
     ramp = f", ramp {report.ramp:g} s" if report.ramp else ""
     receipts = "receipts asked" if report.receipts_asked else "no receipts asked"
-    drain = "" if report.drain_seconds is None else f", all answered {report.drain_seconds:.2f} s later"
+    drain = "" if report.drain_seconds is None else f", all answered {_duration(report.drain_seconds)} later"
     lines = [
         f"Load: {report.target_tps:g} segments/s for {report.duration:g} s{ramp}; {report.binds} bind(s), "
         f"window {report.window} each; {receipts}",

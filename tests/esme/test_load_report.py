@@ -98,6 +98,15 @@ class TestReport:
         assert report.achieved_tps == pytest.approx(100, abs=1) and not report.passed
         assert "INTERRUPTED" in to_text(report)
 
+    @pytest.mark.parametrize("last_answer, shown", [(1.25, "all answered 250 ms later"), (3.5, "all answered 2.50 s later")])
+    def test_the_drain_in_ms_under_a_second(self, last_answer, shown):
+        """How long the last answers took after the offer ended: in ms when under a second."""
+        tally = Tally(0.0, (0, 1))
+        tally.offered(0.0, 1)
+        tally.ended(1.0)
+        tally.answered(outcome.Outcome((part(),)), 0.0, last_answer)
+        assert shown in to_text(LoadReport.of(tally, Plan(1, 1), binds=1, window=1, receipts_asked=False, now=4.0))
+
 
 class TestLiveLine:
     def test_a_line_a_second_with_the_last_second_rates(self):
