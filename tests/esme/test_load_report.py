@@ -140,3 +140,15 @@ class TestLiveLine:
         tally.ended(1.0)
         line = format_live(3, 1, 0, 0, tally, receipts=True)
         assert "draining" in line and line.endswith("receipts awaited 1")
+
+
+def test_docs_explain_every_report_field():
+    """docs/esme-load.md names every field of the JSON report."""
+    from pathlib import Path
+
+    import attrs
+
+    text = (Path(__file__).parents[2] / "docs" / "esme-load.md").read_text()
+    section = text[text.index("## The report"):text.index("## Exit status")]
+    assert [field.name for field in attrs.fields(LoadReport) if f"`{field.name}`" not in section] == []
+    assert "`passed`" in section
