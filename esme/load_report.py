@@ -180,7 +180,7 @@ def to_text(report: LoadReport) -> str:
     lines += [row("unknown (no answer)", report.unknown)]
     if report.not_sent or report.unanswered:
         lines += [row("not sent (stopped)", report.not_sent), row("unanswered (stopped)", report.unanswered)]
-    lines.append(f"  {'throttled answers':<24}{report.throttled:>9,}  (0x58/0x14, each retried after a backoff)")
+    lines.append(f"  {'throttled answers':<24}{report.throttled:>9,}  (retry_statuses: 0x58/0x14 unless --retry-on says; each retried after a backoff)")
     if report.receipts_asked:
         lines += ["", "Receipts (of accepted segments)"]
         lines += [row(state, n) for state, n in report.receipts.items()] or ["  none"]
@@ -195,7 +195,7 @@ def to_text(report: LoadReport) -> str:
     for label, latency in latencies:
         figures = "".join(f"{_ms(getattr(latency, name)):>10}" for name in ("p50", "p90", "p99", "max"))
         lines.append(f"  {label:<13}{latency.count:>9,}{figures}")
-    lines.append("  (due→resp counts from the scheduled time: waiting in the ESME for the window or a retry included)")
+    lines.append("  (from a segment's first try, backoffs after 0x58 included; due→resp also counts waiting for the window)")
     if report.thresholds:
         lines += ["", "Thresholds"] + [f"  {threshold}" for threshold in report.thresholds]
     failed = [threshold.flag for threshold in report.thresholds if not threshold.holds]

@@ -31,9 +31,9 @@ class Tally:
         self.refused: Counter[int] = Counter()  # command_status -> segments
         self.unknown = 0  # no answer: timed out or the link fell; the SMSC may have it
         self.not_sent = 0  # still queued in the ESME when the run was stopped
-        self.throttled = 0  # answers with a "later" status (0x58, 0x14), each retried
+        self.throttled = 0  # answers with a "later" status (0x58, 0x14), each retried until max_retries
         self.receipts: Counter[str] = Counter()  # DELIVRD, UNDELIV, ..., "no receipt"
-        self.submit_latency = array.array("d")  # submit_sm on the wire -> its submit_sm_resp
+        self.submit_latency = array.array("d")  # first submit_sm on the wire -> the accepting submit_sm_resp
         self.due_latency = array.array("d")  # the schedule's due time -> submit_sm_resp
         self.receipt_latency = array.array("d")  # submit_sm -> final receipt
         self.peak_in_flight = 0
@@ -64,8 +64,10 @@ class Tally:
         """Every segment of a message has its answer (after any retries), or was given up."""
         for part in result.parts:
             self.answered_segments += 1
-            # A segment is resubmitted only after a "later" answer, so each retry is one.
-            self.throttled += max(0, part.attempts - 1) + (part.status in self._retry_statuses)
+            # Each try was answered "later", answered for good (accepted, or refused with a status
+            # not retried), or not answered at all (a timeout or a lost link): the rest.
+            final = part.status is not None and part.status not in self._retry_statuses
+            self.throttled += max(0, part.attempts - part.unanswered - final)
             if part.accepted:
                 self.accepted += 1
                 self.steady_accepted += self.steady_from <= now < self.steady_to

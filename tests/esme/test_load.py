@@ -37,8 +37,8 @@ class SilentSender:
         return self.handles[-1]
 
 
-def part(status=0, state=outcome.ACCEPTED, attempts=1, submit_latency=0.01, receipt_latency=None):
-    return outcome.PartOutcome("1" if status == 0 else None, status, state, None, attempts, submit_latency, receipt_latency)
+def part(status=0, state=outcome.ACCEPTED, attempts=1, submit_latency=0.01, receipt_latency=None, unanswered=0):
+    return outcome.PartOutcome("1" if status == 0 else None, status, state, None, attempts, submit_latency, receipt_latency, unanswered)
 
 
 def answer(handle, *parts, receipts=None):
@@ -134,12 +134,23 @@ class TestTally:
         tally = self.run_with_answers(Plan(10, 1), [
             [part()],
             [part(status=0x0B, state=outcome.REFUSED)],
-            [part(status=None, state=outcome.UNKNOWN)],
+            [part(status=None, state=outcome.UNKNOWN, unanswered=1)],
             [part(attempts=3)],  # two 0x58 answers, then accepted
             [part(status=0x58, state=outcome.REFUSED, attempts=6)],  # retries ran out
         ])  # fmt: skip
         assert (tally.accepted, tally.unknown, dict(tally.refused)) == (4, 2, {0x0B: 2, 0x58: 2})
         assert tally.throttled == 2 * (2 + 6)
+
+    def test_a_try_with_no_answer_is_no_throttle(self):
+        """Only "later" answers count as throttled: not a try that timed out and was sent again
+        (timeout_retries), nor the final answer; a segment stopped while it waited out a 0x58
+        counts that one."""
+        tally = self.run_with_answers(Plan(3, 1), [
+            [part(attempts=2, unanswered=1)],  # no answer, sent again, accepted
+            [part(status=None, state=outcome.UNKNOWN, attempts=2, unanswered=1)],  # 0x58, then no answer
+            [part(status=None, state=outcome.NOT_SENT, submit_latency=None)],  # 0x58, then stopped
+        ])  # fmt: skip
+        assert (tally.accepted, tally.unknown, tally.not_sent, tally.throttled) == (1, 1, 1, 2)
 
     def test_achieved_counts_only_the_steady_part(self):
         """With a 1 s ramp over a 2 s run, only answers between 1 s and 2 s count as steady."""
