@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     send.add_argument("--to", dest="destination", metavar="NUMBER", required=True, help="destination number, e.g. 8613800130000")
     send.add_argument("--text", required=True, help="the message; long texts are split, the encoding chosen for you")
-    send.add_argument("--from", dest="source", metavar="SENDER", default="", help="source number or alphanumeric sender id")
+    send.add_argument("--from", dest="source", metavar="SENDER", help="source number or alphanumeric sender id (default: the profile's source, else the SMSC's)")
     send.add_argument("--dlr", action="store_true", help="ask for a delivery receipt (--wait implies it)")
     send.add_argument("--wait", action="store_true", help="wait for the final receipt and print it")
     send.add_argument("--wait-timeout", type=float, default=120.0, metavar="SECONDS",
@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     what = blast.add_mutually_exclusive_group(required=True)
     what.add_argument("--text", help="the message for everyone")
     what.add_argument("--template", metavar="FILE", help="a UTF-8 text with {column} variables filled per row")
-    blast.add_argument("--from", dest="source", metavar="SENDER", default="", help="source number or sender id")
+    blast.add_argument("--from", dest="source", metavar="SENDER", help="source number or sender id (default: the profile's source)")
     blast.add_argument("--region", default="CN", help="how to read national numbers (default CN)")
     blast.add_argument("--window", type=int, help="most submits awaiting a response (default 100)")
     blast.add_argument("--tps", type=float, help="segments a second at most (default: no limit)")
@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bisect.add_argument("--to", dest="destination", metavar="NUMBER", required=True, help="a handset you own")
     bisect.add_argument("--text", required=True, help="the text that is accepted but not delivered")
-    bisect.add_argument("--from", dest="source", metavar="SENDER", default="", help="source number or sender id")
+    bisect.add_argument("--from", dest="source", metavar="SENDER", help="source number or sender id (default: the profile's source)")
     bisect.add_argument("--budget", type=int, default=30, help="most messages it may send (default 30)")
     bisect.add_argument("--wait-timeout", type=float, default=60.0, metavar="SECONDS",
                         help="no receipt within this long counts as blocked (default 60)")  # fmt: skip
@@ -109,7 +109,6 @@ def _defaults(args) -> dict:
     values = {"receipt_timeout": args.wait_timeout, "enquire_link": 30.0}
     if args.command == "blast":
         values.update(window=100)
-        values.update({key: getattr(args, key) for key in ("window", "tps") if getattr(args, key) is not None})
     if args.command == "load":
         values.update(window=load_command.DEFAULT_WINDOW)
     return values
@@ -167,10 +166,11 @@ def blast(reactor, args, out=sys.stdout):
         print(f"esme blast: {error}", file=sys.stderr)
         return EXIT_USAGE
     blasting.describe_input(campaign, args.numbers)
-    sender = yield connection.connect(reactor, args, "blast", _defaults(args))
+    flags = {key: getattr(args, key) for key in ("window", "tps") if getattr(args, key) is not None}  # over the profile's
+    sender = yield connection.connect(reactor, args, "blast", _defaults(args), flags)
     if sender is None:
         return EXIT_FAILED
-    ahead = 2 * _defaults(args)["window"]  # enough to keep the window full, few to lose in a crash
+    ahead = 2 * flags.get("window", _defaults(args)["window"])  # enough to keep the window full, few to lose in a crash
     run = blasting.Blast(sender, campaign, args.source, ProgressWriter(len(campaign.rows), time.monotonic), ahead)
     finished = run.run()
 

@@ -101,10 +101,11 @@ def _expected(flag: Flag) -> str:
     return {int: "a whole number", _truth: "true or false", read_statuses: "command_statuses such as ESME_RTHROTTLED,0x58"}.get(flag.kind, "text")
 
 
-def smscs(args, defaults: dict, environ=os.environ) -> list[profile.SmscProfile]:
+def smscs(args, defaults: dict, environ=os.environ, flags: dict | None = None) -> list[profile.SmscProfile]:
     """The SMSCs a command talks to; UsageError (or ConfigError, naming file, line and key)
-    when the settings cannot be used."""
-    given = overrides(args, environ)
+    when the settings cannot be used. defaults: the command's own, under the profile's;
+    flags: the command's own flags that set Settings fields, over everything."""
+    given = {**overrides(args, environ), **(flags or {})}
     try:
         Settings(**{**defaults, **given})  # flags and variables checked first, so they are the ones named
     except ValueError as error:
@@ -151,10 +152,10 @@ def build(reactor, smscs: list[profile.SmscProfile], rng: random.Random, on_mess
 
 
 @defer.inlineCallbacks
-def connect(reactor, args, command: str, defaults: dict, err=sys.stderr):
+def connect(reactor, args, command: str, defaults: dict, flags: dict | None = None, err=sys.stderr):
     """The command's bound Sender (or Router); None, with the reason on `err`, when it cannot
     bind. UsageError and ConfigError are the caller's to report."""
-    chosen = smscs(args, defaults)
+    chosen = smscs(args, defaults, flags=flags)
     receivers = [smsc.name for smsc in chosen if not smsc.settings.transmits]
     if receivers:
         raise UsageError(f"a receiver bind cannot send ({', '.join(receivers)}); bind as transceiver, transmitter or pair")

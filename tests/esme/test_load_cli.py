@@ -27,23 +27,24 @@ def counters(served) -> dict:
 
 
 def test_a_load_that_passes_its_threshold(smsc_server, tmp_path):
-    """200 segments a second for 2 s over 2 binds, three numbers that deliver at once, with
-    receipts: every message accepted and delivered, the achieved rate above --min-tps 150,
-    exit 0, and the JSON report says the same."""
+    """100 segments a second for 2 s over 2 binds, three numbers that deliver at once, with
+    receipts: every message accepted and delivered, the achieved rate above --min-tps 75,
+    exit 0, and the JSON report says the same. (Rates a quarter of what the SMSC takes on a
+    quiet machine, so that a busy CI runner passes too.)"""
     numbers = tmp_path / "numbers.txt"
     numbers.write_text("8613800130000\n8613900130000\n8618600130000\n", encoding="utf-8")
     before = counters(smsc_server).get("submitted", 0)
-    run = load(smsc_server, "--numbers", str(numbers), "--tps", "200", "--duration", "2", "--binds", "2", "--dlr",
-               "--wait-timeout", "20", "--min-tps", "150", "--report-json", str(tmp_path / "load.json"))  # fmt: skip
+    run = load(smsc_server, "--numbers", str(numbers), "--tps", "100", "--duration", "2", "--binds", "2", "--dlr",
+               "--wait-timeout", "20", "--min-tps", "75", "--report-json", str(tmp_path / "load.json"))  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
     report = json.loads((tmp_path / "load.json").read_text())
-    assert (report["messages_offered"], report["accepted"], report["receipts"]) == (400, 400, {"DELIVRD": 400})
-    assert report["offered_tps"] == pytest.approx(200, abs=2) and report["achieved_tps"] >= 150
-    assert report["submit_to_response"]["count"] == 400 and report["submit_to_receipt"]["count"] == 400
+    assert (report["messages_offered"], report["accepted"], report["receipts"]) == (200, 200, {"DELIVRD": 200})
+    assert report["offered_tps"] == pytest.approx(100, abs=10) and report["achieved_tps"] >= 75
+    assert report["submit_to_response"]["count"] == 200 and report["submit_to_receipt"]["count"] == 200
     assert report["thresholds"][0]["flag"] == "--min-tps" and report["thresholds"][0]["holds"] and report["passed"]
-    assert "ok    --min-tps 150: achieved" in run.stdout and run.stdout.rstrip().endswith("PASSED")
+    assert "ok    --min-tps 75: achieved" in run.stdout and run.stdout.rstrip().endswith("PASSED")
     assert "1 s / 2 s  offered " in run.stderr  # the live line, on stderr
-    assert counters(smsc_server)["submitted"] - before == 400
+    assert counters(smsc_server)["submitted"] - before == 200
 
 
 def test_a_threshold_that_fails_sets_exit_1(smsc_server):
