@@ -161,10 +161,12 @@ class Sender:
         timed out, when receipt is asked)."""
         return self.submit(destination, text, source, receipt).finished
 
-    def submit(self, destination: str, text: str, source: str | None = None, receipt: bool = True, service_type: str = "", priority: int = 0):
+    def submit(self, destination: str, text: str, source: str | None = None, receipt: bool = True, service_type: str = "",
+               priority: int = 0, validity_period: str = ""):  # fmt: skip
         """Queue a text; returns a handle with two Deferreds firing an Outcome: `accepted` when
         the SMSC has answered every segment, `finished` when every segment is final.
-        service_type and priority_flag go out as given (carriers class traffic by them: OTP, MKT)."""
+        service_type and priority_flag go out as given (carriers class traffic by them: OTP, MKT);
+        validity_period too, an SMPP time ("" for the SMSC's default; pdu.times.relative writes one)."""
         message = _Message(destination, receipt)
         for part in self._split(text):
             submit = wire.SubmitSm(
@@ -176,6 +178,7 @@ class Sender:
                 registered_delivery=1 if receipt else 0,
                 service_type=service_type,
                 priority_flag=priority,
+                validity_period=validity_period,
                 tlvs={**part.sar, **({"message_payload": part.message_payload} if part.message_payload is not None else {})},
             )
             message.parts.append(_Part(message, submit))
