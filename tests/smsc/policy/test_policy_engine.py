@@ -1,11 +1,15 @@
 """The content rules inside the engine on a virtual clock: what only hours or a restart show
 (quiet hours opening, a dropped message's silence, holds and opt-outs after a restart)."""
 
+import attrs
+import pytest
+
 from pdu.status import MessageState
 from pdu.wire import Address, SubmitSm
 from smsc.policy.billing import Tariff
 from smsc.policy.config import KeywordList, Policy
 from smsc.policy.decisions import KeywordAction
+from smsc.policy.keywords import KeywordFileError
 from smsc.policy.statuses import PolicyStatus
 from smsc.testing import WireSession, run_for
 
@@ -95,6 +99,28 @@ class TestAcrossRestarts:
         again, session = restarted(clock, factory, marketer)
         session.send(ucs2(Address(1, 1, "8613800130000"), MARKETING))
         assert statuses(session)[-1] == PolicyStatus.OPTED_OUT
+
+
+class TestKeywordsChangedAtRunTime:
+    def test_a_list_read_from_another_file_applies_to_the_next_submit(self, clock, tmp_path):
+        """reload(keywords=...) swaps a list's file: its new words are refused at once, its
+        old ones pass; a bad file changes nothing."""
+        (tmp_path / "old.txt").write_text("六合彩\n", encoding="utf-8")
+        (tmp_path / "new.txt").write_text("赌场\n", encoding="utf-8")
+        (tmp_path / "bad.txt").write_bytes(b"\xff\n")
+        entry = KeywordList("gambling", str(tmp_path / "old.txt"))
+        factory, session = served(clock, policy=Policy(keywords=(entry,)))
+        policy = factory.sink.policy
+        summary = policy.reload(keywords=(attrs.evolve(entry, file=str(tmp_path / "new.txt")),))
+        assert summary["keyword_lists"][0]["file"] == str(tmp_path / "new.txt")
+        session.send(ucs2(HANDSET, "澳门赌场开业"))
+        session.send(ucs2(HANDSET, "六合彩开奖"))
+        assert statuses(session) == [PolicyStatus.CONTENT_BLOCKED, 0]
+        with pytest.raises(KeywordFileError):
+            policy.reload(keywords=(attrs.evolve(entry, file=str(tmp_path / "bad.txt")),))
+        session.send(ucs2(HANDSET, "澳门赌场开业"))
+        assert statuses(session) == [PolicyStatus.CONTENT_BLOCKED]
+        assert policy.reload()["keyword_lists"][0]["file"] == str(tmp_path / "new.txt")  # kept
 
 
 class TestHandsetsOptOut:
