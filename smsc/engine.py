@@ -512,7 +512,7 @@ class Engine:
             self._finish(pending, Event.DELIVER, 0, events=events, withheld=lost)
             if test and test.reply:
                 self.inject_mo(pending.destination, pending.source, test.reply)
-            elif pending.marketing and self._rng.random() < self._config.network.handsets.opt_out_share:
+            elif pending.marketing and self._rng.random() < self.handsets.churn.opt_out_share:
                 self.inject_mo(pending.destination, pending.source, "T")  # had enough of it
         elif meeting.state is HandsetState.UNKNOWN:
             self._finish(pending, Event.FAIL, int(meeting.error), events=events)
