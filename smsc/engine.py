@@ -613,8 +613,8 @@ class Engine:
         self._send_receipts(pending, operations)
 
     def _send_receipts(self, pending: Pending, operations: list) -> None:
-        copies = 2 if self.faults_for(pending.account).duplicate_receipts else 1  # a wire fault on demand
-        self.outbox.send(operations, pending.number, copies)
+        faults = self.faults_for(pending.account)  # wire faults on demand: duplicate or late receipts
+        self.outbox.send(operations, pending.number, 2 if faults.duplicate_receipts else 1, faults.receipt_delay)
 
     def _change(self, pending: Pending, due_at: float, done_at: float | None = None, charge: int | None = None) -> ChangeMessage:
         return ChangeMessage(pending.number, int(pending.state), pending.attempts, due_at, done_at, pending.error, charge=charge)

@@ -132,6 +132,31 @@ class TestReceipts:
         receipts = [value for header, value in session.received() if header.command_name == "deliver_sm"]
         assert len(receipts) == 2 and receipts[0].short_message == receipts[1].short_message
 
+    def test_late_receipts(self, clock):
+        """receipt_delay: the receipt is held back that long, then sent; the message was final
+        (and on disk with its receipt) all along."""
+        session = faulty_session(clock, receipt_delay=30.0)
+        session.send(SUBMIT)
+        run_for(clock, 29)
+        assert [name for name, _ in commands(session)] == ["submit_sm_resp"]
+        run_for(clock, 2)
+        assert [name for name, _ in commands(session)] == ["deliver_sm"]
+
+    def test_late_receipts_keep_their_order(self, clock):
+        """A receipt queued after the fault is switched off waits behind those held back."""
+        session = WireSession(make_factory(clock), answer_deliveries=True)
+        session.bind()
+        session.protocol.factory.set_faults("smppclient1", WireFaults(receipt_delay=60.0))
+        session.send(SUBMIT)
+        run_for(clock, 1)
+        session.protocol.factory.set_faults("smppclient1", WireFaults())
+        session.send(SUBMIT)
+        run_for(clock, 1)
+        assert [name for name, _ in commands(session)] == ["submit_sm_resp", "submit_sm_resp"]
+        run_for(clock, 60)
+        receipts = [value.tlvs["receipted_message_id"] for header, value in session.received() if header.command_name == "deliver_sm"]
+        assert receipts == ["1", "2"]
+
 
 class TestConfig:
     def test_faults_from_config(self):
