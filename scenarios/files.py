@@ -67,6 +67,17 @@ def _structure(data: dict, source: str, path: Path) -> model.Scenario:
         if problem is not None:
             key, message = f"timeline[{index}].{problem[0]}", problem[1]
             raise ConfigError(str(path), (ConfigProblem(key, line_of(source, key), message),))
+    accounts = [account.system_id for account in config.accounts]
+    for at, esme in enumerate(scenario.esme):
+        key, earlier = f"esme[{at}].system_id", [esme.system_id for esme in scenario.esme[:at]]
+        if esme.system_id not in accounts:
+            message = f"expected an account of [[smsc.accounts]] ({', '.join(accounts)}), got {esme.system_id!r}"
+        elif esme.system_id in earlier:
+            message = (f"esme[{earlier.index(esme.system_id)}] binds as {esme.system_id!r} already; the SMSC hands an "
+                       "account's receipts to any of its binds, so give each ESME an account of its own")  # fmt: skip
+        else:
+            continue
+        raise ConfigError(str(path), (ConfigProblem(key, line_of(source, key), message),))
     lists = {entry.name for entry in config.policy.keywords}
     for at, esme in enumerate(scenario.esme):
         for index, campaign in enumerate(esme.campaign):

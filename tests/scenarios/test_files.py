@@ -47,6 +47,8 @@ def test_a_good_file(tmp_path):
         (('tower = "CM-1"', 'tower = "CM-9"'), ":15: timeline[0].tower", "expected a tower of the network"),
         (('tower = "CM-1"', 'tower = "CM-1"\nheight = 3'), ":16: timeline[0].height", "unknown key height"),
         (("[[esme]]", '[smsc.network]\nbogus = 1\n[[esme]]'), ":5: smsc.network.bogus", "unknown key bogus"),
+        (('name = "shop"', 'name = "shop"\nsystem_id = "nobody"'), ":6: esme[0].system_id", "expected an account"),
+        (("[[timeline]]", '[[esme]]\nname = "other"\n[[timeline]]'), ":12: esme[1].system_id", "an account of its own"),
     ],
 )
 def test_mistakes_name_file_line_and_key(tmp_path, change, where, expected):
