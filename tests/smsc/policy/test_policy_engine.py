@@ -10,7 +10,7 @@ from smsc.policy.billing import Tariff
 from smsc.policy.config import KeywordList, Policy
 from smsc.policy.decisions import KeywordAction
 from smsc.policy.keywords import KeywordFileError
-from smsc.policy.statuses import PolicyStatus
+from smsc.policy.statuses import OPTED_OUT_ERR, PolicyStatus
 from smsc.testing import WireSession, run_for
 
 from ..conftest import account, make_factory
@@ -99,6 +99,34 @@ class TestAcrossRestarts:
         again, session = restarted(clock, factory, marketer)
         session.send(ucs2(Address(1, 1, "8613800130000"), MARKETING))
         assert statuses(session)[-1] == PolicyStatus.OPTED_OUT
+
+
+class TestOptOutWhileHeld:
+    def test_held_overnight_then_opted_out_is_never_delivered(self, clock):
+        """Marketing accepted at 21:00 waits for 08:00; the handset opts out at midnight: in
+        the morning the message is REJECTD with err 101 instead of delivered."""
+        factory, session = served(clock, account(message_class="marketing"))
+        clock.advance(3.5 * 3600)  # 21:00 in Shanghai
+        message_id = submit(session, ucs2(HANDSET, MARKETING))
+        run_for(clock, 3 * 3600)
+        factory.sink.inject_mo(HANDSET, SOURCE, "T")
+        run_for(clock, 9 * 3600)
+        (receipt,) = receipts(session)
+        assert (receipt.state, receipt.error) == (MessageState.REJECTED, OPTED_OUT_ERR)
+        assert "delivered" not in trace(factory, message_id)
+
+    def test_the_second_held_message_stops_when_the_first_brings_a_t(self, clock):
+        """Two held messages to one handset go out at 08:00 together: the first is delivered
+        and answered "T", the second, queued right behind it, is stopped (REJECTD err 101)."""
+        from smsc.network_config import Handsets, Network
+
+        network = Network(handsets=Handsets(opt_out_share=1.0))
+        factory, session = served(clock, account(message_class="marketing"), network=network)
+        clock.advance(3.5 * 3600)
+        submit(session, ucs2(HANDSET, MARKETING))
+        submit(session, ucs2(HANDSET, MARKETING))
+        run_for(clock, 12 * 3600)
+        assert [(r.state, r.error) for r in receipts(session)] == [(MessageState.DELIVERED, 0), (MessageState.REJECTED, OPTED_OUT_ERR)]
 
 
 class TestKeywordsChangedAtRunTime:
