@@ -10,6 +10,7 @@ from esme.report import Latency
 from pdu.status import MessageState
 from scenarios.runner import Run
 from smsc.policy.decisions import KeywordAction
+from smsc.policy.rules import Policy
 from smsc.store import FINAL_STATES
 
 RETRY_STATUSES = frozenset({0x58, 0x14})  # ESME_RTHROTTLED, ESME_RMSGQFUL: "not taken, try later"
@@ -45,6 +46,8 @@ def check(run: Run) -> list[Verdict]:
         verdicts.append(_blocked(run))
     if expect.opted_out_untouched:
         verdicts.append(_opted_out(run))
+    if expect.quiet_hours_kept:
+        verdicts.append(_quiet_hours(run))
     if expect.exact_outcomes:
         verdicts.append(_exact(run))
     if expect.states_at_least or expect.states_at_most:
@@ -151,26 +154,44 @@ def _opted_out(run: Run) -> Verdict:
     since: dict[tuple[str, str], float] = {}
     for sender, handset, at in run.survey.opt_outs:
         since.setdefault((sender, handset), at)
-    later, refused, reached = 0, 0, []
+    refused, stopped, reached = 0, 0, []
     for one in run.sent:
         message = one.outgoing
         opted_at = since.get((message.source, message.destination))
         if message.kind != "marketing" or opted_at is None or one.accepted is None:
             continue
+        states = [run.survey.states.get(part.message_id) for part in one.accepted.parts if part.message_id]
+        if any(state is not None and state[0] == MessageState.DELIVERED and state[1] > opted_at for state in states):
+            reached.append(one)
+        elif one.submitted_at > opted_at and not one.accepted.accepted:
+            refused += 1
+        elif states and all(state is not None and state[0] == MessageState.REJECTED and state[1] > opted_at for state in states):
+            stopped += 1
+    detail = (f"{len(since)} handsets opted out; later marketing to them: {refused} refused at submit, {stopped} accepted "
+              f"before and stopped (REJECTD), {len(reached)} reached the handset")  # fmt: skip
+    if reached:
+        detail += f", e.g. {reached[0].outgoing.destination}"
+    return Verdict("opted-out numbers untouched", bool(since) and not reached, detail)
+
+
+def _quiet_hours(run: Run) -> Verdict:
+    """Every marketing segment the SMSC delivered went inside its recipient's delivery window
+    (the country's quiet hours, in the handset's time zone); those submitted outside it waited."""
+    policy = Policy(run.config)
+    delivered, held, outside = 0, 0, []
+    for one in run.sent:
+        if one.outgoing.kind != "marketing" or one.accepted is None:
+            continue
         for part in one.accepted.parts:
             state = run.survey.states.get(part.message_id) if part.message_id else None
-            if state is not None and state[0] == MessageState.DELIVERED and state[1] > opted_at:
-                reached.append(one)
-                break
-        else:
-            if one.submitted_at > opted_at:
-                later += 1
-                refused += one.outcome is not None and one.outcome.state == outcome.REFUSED
-    detail = (f"{len(since)} handsets opted out; {later} marketing messages for them submitted later, {refused} refused at submit; "
-              f"{len(reached)} reached a handset after its opt-out")  # fmt: skip
-    if reached:
-        detail += f", e.g. to {reached[0].outgoing.destination}"
-    return Verdict("opted-out numbers untouched", bool(since) and not reached, detail)
+            if state is None or state[0] != MessageState.DELIVERED:
+                continue
+            delivered += 1
+            held += policy.quiet_until(one.outgoing.destination, one.submitted_at) is not None
+            if policy.quiet_until(one.outgoing.destination, state[1]) is not None:
+                outside.append(one)
+    detail = f"{delivered} marketing segments delivered, {held} of them after waiting for the window to open; {len(outside)} outside it"
+    return Verdict("quiet hours kept", delivered > 0 and not outside, detail)
 
 
 def _exact(run: Run) -> Verdict:

@@ -109,6 +109,7 @@ class Expectations:
     otp_receipt_p99: Seconds | None = None  # submit to receipt, OTP traffic only
     throttles_seen: bool = False  # the SMSC throttled, the ESMEs retried each throttled submit until accepted
     opted_out_untouched: bool = False  # no marketing reaches a number from a sender after it opted out of it
+    quiet_hours_kept: bool = False  # no marketing delivered outside its recipient's delivery window
     exact_outcomes: bool = False  # each ESME outcome is the SMSC's; UNKNOWN only for what was in flight
     states_at_least: dict[str, int] = attrs.field(factory=dict, validator=_states)  # messages per final state
     states_at_most: dict[str, int] = attrs.field(factory=dict, validator=_states)
