@@ -6,7 +6,7 @@ import attrs
 import pytest
 
 from pdu.status import CommandStatus
-from pdu.wire import Address, SubmitSm
+from pdu.wire import UNBIND, Address, SubmitSm
 from smsc.config_file import ConfigError, structure
 from smsc.faults import RECEIPT_FIRST_HOLD, WireFaults
 from smsc.testing import WireSession, run_for
@@ -43,6 +43,16 @@ class TestAnswers:
         assert [c for c in commands(session) if c[0] == "submit_sm_resp"] == []
         run_for(clock, 0.1)
         assert ("submit_sm_resp", 0) in commands(session)
+
+    def test_a_late_unbind_resp_is_written_before_the_link_closes(self, clock):
+        """response_delay holds the unbind_resp too, and the link closes only after it (it used
+        to close at once, so the ESME never had its unbind answered)."""
+        session = faulty_session(clock, response_delay=5)
+        session.send(UNBIND)
+        run_for(clock, 4.9)
+        assert commands(session) == [] and not session.closed
+        run_for(clock, 0.1)
+        assert commands(session) == [("unbind_resp", 0)] and session.closed
 
     def test_random_delay_stays_within_jitter(self, clock):
         """response_jitter adds between 0 and jitter seconds, different per answer."""
