@@ -209,7 +209,10 @@ def _exact(run: Run) -> Verdict:
     links_lost = [max(0, count - 1) for count in run.survey.connections]
     most = sum(window * lost for window, lost in zip(windows.values(), links_lost))
     held = not mismatched and unknown <= most
-    detail = f"every accepted segment's outcome is the SMSC's; {unknown} UNKNOWN after {sum(links_lost)} links lost (at most {most} in flight)"
+    answered = {part.message_id for one in run.sent if one.accepted is not None for part in one.accepted.parts if part.message_id}
+    unanswered = len(run.survey.message_ids - answered)  # stored, but the answer was lost with the link
+    detail = (f"every accepted segment's outcome is the SMSC's; {unknown} UNKNOWN after {sum(links_lost)} links lost "
+              f"(at most {most} in flight), {unanswered} of them stored at the SMSC")  # fmt: skip
     if mismatched:
         part, state = mismatched[0]
         truth = MessageState(state[0]).name if state else "not stored"
