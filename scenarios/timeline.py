@@ -136,24 +136,19 @@ class HandsetChurn:
     absent: Churn | None = None
     out_of_coverage: Churn | None = None
     sim_full: Churn | None = None
-    seconds: Seconds | None = attrs.field(default=None)
-
-    @seconds.validator
-    def _seconds(self, attribute, value):
-        if value is not None:
-            _positive(self, attribute, value)
+    seconds: Seconds | None = attrs.field(default=None, validator=attrs.validators.optional(_positive))
 
     def apply(self, world) -> None:
         before = world.handsets()
-        changes = {name: getattr(self, name) for name in _CHURNS if getattr(self, name) is not None}
-        world.set_handsets(attrs.evolve(before, **changes))
+        changed = [name for name in ("absent", "out_of_coverage", "sim_full") if getattr(self, name) is not None]
+        world.set_handsets(attrs.evolve(before, **{name: getattr(self, name) for name in changed}))
         if self.seconds is not None:
-            back = {name: attrs.asdict(getattr(before, name)) for name in changes}
-            world.later(self.seconds, "handsets", back, lambda: world.set_handsets(attrs.evolve(world.handsets(), **{
-                name: getattr(before, name) for name in changes})))  # fmt: skip
+            back = {name: getattr(before, name) for name in changed}
 
+            def restore():  # only what this step changed: another step may have changed the rest since
+                world.set_handsets(attrs.evolve(world.handsets(), **back))
 
-_CHURNS = ("absent", "out_of_coverage", "sim_full")
+            world.later(self.seconds, "handsets", {name: attrs.asdict(churn) for name, churn in back.items()}, restore)
 
 
 @attrs.frozen
@@ -162,15 +157,18 @@ class ReceiptsDelay:
     `seconds` only when given. They are on disk meanwhile, and keep their order."""
 
     delay: Seconds = attrs.field(validator=_not_negative)
-    seconds: Seconds | None = None
+    seconds: Seconds | None = attrs.field(default=None, validator=attrs.validators.optional(_positive))
     account: str = "smppclient1"
 
     def apply(self, world) -> None:
         before = world.faults(self.account).receipt_delay
         world.set_faults(self.account, attrs.evolve(world.faults(self.account), receipt_delay=self.delay))
         if self.seconds is not None:
-            world.later(self.seconds, "receipts_delay", {"delay": before, "account": self.account},
-                        lambda: world.set_faults(self.account, attrs.evolve(world.faults(self.account), receipt_delay=before)))  # fmt: skip
+
+            def restore():  # only the delay: the link's other faults may have changed since
+                world.set_faults(self.account, attrs.evolve(world.faults(self.account), receipt_delay=before))
+
+            world.later(self.seconds, "receipts_delay", {"delay": before, "account": self.account}, restore)
 
 
 ACTIONS = {

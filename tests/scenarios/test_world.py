@@ -9,6 +9,7 @@ from twisted.internet import task
 
 from esme.sender import Sender
 from esme.settings import Settings
+from scenarios import timeline
 from scenarios.world import World
 from smsc.config import Config
 from smsc.faults import WireFaults
@@ -92,3 +93,19 @@ class TestKeywords:
         run_for(clock, 5)
         again = wait_for(clock, sender.submit("8613800138888", "澳门赌场开业", "10690001").accepted)
         assert [first.parts[0].status, again.parts[0].status] == [0x400, 0x400]
+
+
+class TestStepsForAWhile:
+    def test_churn_and_late_receipts_come_back_after_their_seconds(self, clock, tmp_path):
+        """handsets and receipts_delay with `seconds`: what they changed, and only that, is
+        put back; each return is logged as a timeline event."""
+        world, _, events = world_and_sender(clock, tmp_path)
+        before = world.handsets()
+        timeline.HandsetChurn(absent=Churn(0.5, 1.0), seconds=30).apply(world)
+        timeline.ReceiptsDelay(delay=10, seconds=20).apply(world)
+        world.set_faults("smppclient1", attrs.evolve(world.faults("smppclient1"), response_delay=1.0))
+        assert world.handsets().absent == Churn(0.5, 1.0) and world.faults("smppclient1").receipt_delay == 10
+        run_for(clock, 31)
+        assert world.handsets() == before
+        assert world.faults("smppclient1") == WireFaults(response_delay=1.0)
+        assert [fields["do"] for _, kind, fields in events if kind == "timeline"] == ["receipts_delay", "handsets"]
