@@ -159,16 +159,17 @@ def blast(reactor, args, out=sys.stdout):
     sender = yield connection.connect(reactor, args, "blast", _defaults(args))
     if sender is None:
         return EXIT_FAILED
-    run = blasting.Blast(sender, campaign, args.source, ProgressWriter(len(campaign.rows), time.monotonic))
+    ahead = 2 * _defaults(args)["window"]  # enough to keep the window full, few to lose in a crash
+    run = blasting.Blast(sender, campaign, args.source, ProgressWriter(len(campaign.rows), time.monotonic), ahead)
     finished = run.run()
 
     def interrupt():  # Ctrl-C: stop; lines still queued are given back to the state for --resume
-        run.stopped = True
+        run.stop()
         return sender.stop()
 
     trigger = reactor.addSystemEventTrigger("before", "shutdown", interrupt)
     yield finished
-    if not run.stopped:
+    if not run.interrupted:
         reactor.removeSystemEventTrigger(trigger)
         yield sender.stop()
     return run.finish(args, out)

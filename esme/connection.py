@@ -15,8 +15,8 @@ from twisted.internet import defer, endpoints, ssl
 from esme import profile
 from esme.routing import Route, Router
 from esme.sender import Sender
-from esme.settings import BindMode, Settings
-from pdu.config_file import ConfigError
+from esme.session import response_status
+from esme.settings import BindMode, Settings, read_statuses
 from pdu.status import describe_status
 
 
@@ -49,6 +49,11 @@ FLAGS = (
     Flag("addr_ton", "--addr-ton", "ESME_ADDR_TON", int, "the bind's addr_ton (default 0)"),
     Flag("addr_npi", "--addr-npi", "ESME_ADDR_NPI", int, "the bind's addr_npi (default 0)"),
     Flag("tls", "--tls", "ESME_TLS", _truth, "SMPP over TLS (the server's certificate must be trusted)"),
+    Flag("retry_statuses", "--retry-on", "ESME_RETRY_ON", read_statuses,
+         "command_statuses retried after a backoff, comma-separated (default ESME_RTHROTTLED,ESME_RMSGQFUL; "
+         "add ESME_RSYSERR only for an SMSC known not to store before answering it)"),  # fmt: skip
+    Flag("timeout_retries", "--timeout-retries", "ESME_TIMEOUT_RETRIES", int,
+         "resend a submit left unanswered this many times (default 0: report it UNKNOWN; a resend may duplicate)"),
     Flag("tls_ca", "--tls-ca", "ESME_TLS_CA", str, "with --tls, trust this CA or self-signed certificate (PEM) instead of the system's store"),
 )
 
@@ -93,22 +98,29 @@ def overrides(args, environ=os.environ) -> dict:
 def _expected(flag: Flag) -> str:
     if flag.kind is BindMode:
         return "one of " + ", ".join(mode.value for mode in BindMode)
-    return {int: "a whole number", _truth: "true or false"}.get(flag.kind, "text")
+    return {int: "a whole number", _truth: "true or false", read_statuses: "command_statuses such as ESME_RTHROTTLED,0x58"}.get(flag.kind, "text")
 
 
 def smscs(args, defaults: dict, environ=os.environ) -> list[profile.SmscProfile]:
     """The SMSCs a command talks to; UsageError (or ConfigError, naming file, line and key)
     when the settings cannot be used."""
     given = overrides(args, environ)
-    path = args.profile or environ.get("ESME_PROFILE")
     try:
-        if path:
-            return profile.load(path, defaults, given)
-        return profile.from_flags(defaults, given)
-    except ValueError as error:  # a flag out of range: Settings' validators say which
-        if isinstance(error, ConfigError):
-            raise
-        raise UsageError(str(error)) from None
+        Settings(**{**defaults, **given})  # flags and variables checked first, so they are the ones named
+    except ValueError as error:
+        raise UsageError(_naming_the_flag(str(error))) from None
+    path = args.profile or environ.get("ESME_PROFILE")
+    if path:
+        return profile.load(path, defaults, given)
+    return profile.from_flags(defaults, given)
+
+
+def _naming_the_flag(message: str) -> str:
+    """'addr_ton must be ...' -> '--addr-ton (ESME_ADDR_TON): addr_ton must be ...'."""
+    for flag in FLAGS:
+        if message.startswith(f"{flag.field} "):
+            return f"{flag.flag} ({flag.env}): {message}"
+    return message
 
 
 def endpoint_for(reactor, settings: Settings):
@@ -143,13 +155,16 @@ def connect(reactor, args, command: str, defaults: dict, err=sys.stderr):
     """The command's bound Sender (or Router); None, with the reason on `err`, when it cannot
     bind. UsageError and ConfigError are the caller's to report."""
     chosen = smscs(args, defaults)
+    receivers = [smsc.name for smsc in chosen if not smsc.settings.transmits]
+    if receivers:
+        raise UsageError(f"a receiver bind cannot send ({', '.join(receivers)}); bind as transceiver, transmitter or pair")
     sender = build(reactor, chosen, random.Random())
     where = ", ".join(f"{smsc.settings.host}:{smsc.settings.port}" for smsc in chosen)
     try:
         yield sender.start()
     except SMPPTransactionError as error:
         yield sender.stop()
-        print(f"esme {command}: bind refused by {where}: {describe_status(_status(error.response))}", file=err)
+        print(f"esme {command}: bind refused by {where}: {describe_status(response_status(error.response))}", file=err)
         return None
     except Exception as error:  # nobody listening, TLS handshake, timeout: say which
         yield sender.stop()
@@ -159,7 +174,3 @@ def connect(reactor, args, command: str, defaults: dict, err=sys.stderr):
         address = f"{route.sender.settings.host}:{route.sender.settings.port}"
         print(f"esme {command}: {route.name} ({address}) not bound yet, its traffic goes to the others: {error}", file=err)
     return sender
-
-
-def _status(response) -> int:
-    return getattr(response, "raw_status", None) or int(response.status.value)

@@ -168,7 +168,9 @@ class Correlator:
 
     def _forget(self, entry: _Entry) -> None:
         entry.done = True
-        self._by_text.pop(_text_key(entry.message_id), None)
+        key = _text_key(entry.message_id)
+        if self._by_text.get(key) is entry:  # an SMSC that restarted its counter may reuse an id
+            del self._by_text[key]
         for base, number in _by_base(entry.message_id).items():
             listed = self._by_reading.get((base, number))
             if listed is not None:

@@ -1,7 +1,10 @@
 """How an SMSC has been answering lately, so that traffic can go where it is taken: a bound
 link that answers promptly is UP; one that answered "later" (0x58, 0x14) is THROTTLING until
 the backoff it asked for has passed; one whose answers are slow, or that owes answers and has
-said nothing for `slow_after` seconds, is SLOW; an unbound one is DOWN."""
+said nothing for `slow_after` seconds, is SLOW; an unbound one is DOWN.
+
+Slowness is forgotten once nothing has been heard for RECENT × slow_after (the router sent it
+nothing meanwhile): it is tried again, and is SLOW again soon if it still is."""
 
 import enum
 
@@ -14,6 +17,7 @@ class Condition(enum.Enum):
 
 
 SMOOTHING = 0.2  # weight of the newest response time in the running mean
+RECENT = 3  # slow_afters after which a slow answer is old news
 
 
 class Health:
@@ -40,6 +44,9 @@ class Health:
     def condition(self, now: float, owed: int) -> Condition:
         if now < self.throttled_until:
             return Condition.THROTTLING
-        if self.latency > self.slow_after or (owed and now - self.heard > self.slow_after):
+        silent = now - self.heard
+        if owed and silent > self.slow_after:
+            return Condition.SLOW
+        if self.latency > self.slow_after and silent <= RECENT * self.slow_after:
             return Condition.SLOW
         return Condition.UP

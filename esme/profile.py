@@ -18,9 +18,8 @@ Every mistake names the file, the line and the key, and says what was expected.
 
 import attrs
 
-from esme.settings import Settings
+from esme.settings import Settings, read_status
 from pdu.config_file import ConfigError, ConfigProblem, line_of, read_toml, structure_part
-from pdu.status import CommandStatus
 
 
 @attrs.frozen
@@ -44,8 +43,9 @@ def load(path: str, defaults: dict, overrides: dict) -> list[SmscProfile]:
     for index, table in enumerate(tables):
         where = f"smsc[{index}]" if has_tables else ""
         name = table.pop("name", None)
-        prefixes = tuple(table.pop("prefixes", ()))
+        prefixes = table.pop("prefixes", [])
         _check_prefixes(prefixes, path, source, where)
+        prefixes = tuple(prefixes)
         settings = _settings({**defaults, **top, **_values(table, path, source, where), **overrides}, path)
         profiles.append(SmscProfile(str(name or f"{settings.host}:{settings.port}"), settings, prefixes))
     return profiles
@@ -64,9 +64,9 @@ def _check_tables(tables) -> str | None:
 
 
 def _check_prefixes(prefixes, path: str, source: str, where: str) -> None:
-    if not all(isinstance(prefix, str) and prefix.isdigit() for prefix in prefixes):
+    if not isinstance(prefixes, list) or not all(isinstance(prefix, str) and prefix.isdigit() for prefix in prefixes):
         key = f"{where}.prefixes" if where else "prefixes"
-        raise ConfigError(path, (ConfigProblem(key, line_of(source, key), f"expected a list of digit strings, got {list(prefixes)!r}"),))
+        raise ConfigError(path, (ConfigProblem(key, line_of(source, key), f"expected a list of digit strings such as [\"86138\"], got {prefixes!r}"),))
 
 
 def _values(table: dict, path: str, source: str, where: str) -> dict:
@@ -82,10 +82,12 @@ def _values(table: dict, path: str, source: str, where: str) -> dict:
 
 def _statuses(names, path: str, source: str, where: str) -> frozenset:
     try:
-        return frozenset(CommandStatus[name] for name in names)
-    except (KeyError, TypeError):
+        if not isinstance(names, list):
+            raise TypeError(names)
+        return frozenset(read_status(name) for name in names)
+    except (ValueError, TypeError):
         key = f"{where}.retry_statuses" if where else "retry_statuses"
-        message = f"expected a list of command_status names such as ESME_RTHROTTLED, got {names!r}"
+        message = f"expected a list of command_statuses such as [\"ESME_RTHROTTLED\", \"0x58\"], got {names!r}"
         raise ConfigError(path, (ConfigProblem(key, line_of(source, key), message),)) from None
 
 

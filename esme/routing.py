@@ -6,13 +6,16 @@ Which SMSC: among the routes serving the destination (the longest matching prefi
 route with no prefixes serves every number, ties in the order given), the first that is UP;
 else the first that is bound but THROTTLING or SLOW; else the first, to wait for its link.
 
-Failover never sends a segment twice: when a link falls, only the messages none of whose
-segments went out move to another SMSC; submits in flight on the fallen link end UNKNOWN, as
-with one SMSC, and a retry after "later" stays with the SMSC that answered it.
+Waiting messages move too: when a link falls or comes up, and every BALANCE_EVERY seconds,
+the messages an SMSC that is not UP holds but has taken no segment of (queued, or waiting to
+retry after "later") go to the SMSC chosen for them now, split again with its settings.
+Nothing is sent twice: a message partly taken, in flight or unanswered stays where it is, and
+submits in flight on a fallen link end UNKNOWN, as with one SMSC (unless timeout_retries
+says to resend them).
 """
 
 import attrs
-from twisted.internet import defer
+from twisted.internet import defer, task
 from twisted.logger import Logger
 
 from esme.health import Condition
@@ -21,6 +24,7 @@ from esme.sender import Sender
 log = Logger(namespace="esme.routing")
 
 _PREFERENCE = {Condition.UP: 0, Condition.THROTTLING: 1, Condition.SLOW: 1, Condition.DOWN: 2}
+BALANCE_EVERY = 1.0  # seconds between looks for waiting messages to move
 
 
 @attrs.frozen
@@ -49,6 +53,8 @@ class Router:
         self._stopping = False
         for route in self.routes:
             route.sender.link_watchers.append(self._link_changed)
+        self._balancing = task.LoopingCall(self._rebalance)
+        self._balancing.clock = self.routes[0].sender.clock
 
     def choose(self, destination: str) -> Route:
         serving = [(fit, index, route) for index, route in enumerate(self.routes) if (fit := route.fit(destination)) is not None]
@@ -67,11 +73,14 @@ class Router:
         if len(failures) == len(self.routes):
             failures[0][1].raiseException()
         self.unreachable = [(route, failure.getErrorMessage()) for route, failure in failures]
+        self._balancing.start(BALANCE_EVERY, now=False)
 
     @defer.inlineCallbacks
     def stop(self):
         self._stopping = True
-        yield defer.gatherResults([route.sender.stop() for route in self.routes])
+        if self._balancing.running:
+            self._balancing.stop()
+        yield defer.gatherResults([route.sender.stop() for route in self.routes], consumeErrors=True)
 
     def submit(self, destination: str, text: str, source: str | None = None, receipt: bool = True, **fields):
         return self.choose(destination).sender.submit(destination, text, source, receipt, **fields)
@@ -90,15 +99,19 @@ class Router:
     # -- failover ------------------------------------------------------------------------------
 
     def _link_changed(self, sender: Sender) -> None:
-        """A link fell or came up: move the waiting messages of every unbound SMSC to where
-        they are taken now."""
+        self._rebalance()
+
+    def _rebalance(self) -> None:
+        """Move what SMSCs that are not UP hold untouched to where it is taken now."""
         if self._stopping:
             return
         for route in self.routes:
-            if route.sender.bound:
+            condition = route.sender.condition
+            if condition is Condition.UP:
                 continue
-            for message in route.sender.release_unsent():
+            moving = route.sender.release_unsent(wanted=lambda message: self.choose(message.destination) is not route)
+            for message in moving:
                 target = self.choose(message.destination)
-                if target is not route:
-                    log.info("{name} is down; a message for {to} goes to {other}", name=route.name, to=message.destination, other=target.name)
+                log.info("{name} is {condition}; a message for {to} goes to {other}",
+                         name=route.name, condition=condition.value, to=message.destination, other=target.name)  # fmt: skip
                 target.sender.adopt(message)

@@ -22,6 +22,7 @@ from esme import outcome, retry
 from esme.correlate import Correlator
 from esme.health import Condition, Health
 from esme.link import Link
+from esme.session import response_status
 from esme.settings import Settings
 from esme.throttle import TokenBucket
 from pdu import segments, wire
@@ -40,7 +41,9 @@ class _Part:
     submit: wire.SubmitSm
     attempts: int = 0
     unanswered: int = 0  # tries whose response never came
-    sent_at: float | None = None
+    first_sent_at: float | None = None  # latencies count from here, retries included
+    sent_at: float | None = None  # the latest try
+    in_flight: bool = False
     status: int | None = None
     message_id: str | None = None
     submit_latency: float | None = None
@@ -56,7 +59,11 @@ class _Part:
 @attrs.define(eq=False)
 class _Message:
     destination: str
+    text: str
+    source: str | None
     receipt: bool
+    fields: dict  # service_type, priority_flag, validity_period
+    built_by: "Sender | None" = None  # whose settings split it (another SMSC's may differ)
     parts: list = attrs.Factory(list)
     accepted: defer.Deferred = attrs.Factory(defer.Deferred)  # every segment answered
     finished: defer.Deferred = attrs.Factory(defer.Deferred)  # every segment final
@@ -75,6 +82,12 @@ class _Message:
         self.part_answered()
         if not self.finished.called and all(part.result for part in self.parts):
             self.finished.callback(self.outcome())
+
+    @property
+    def untouched(self) -> bool:
+        """No segment was taken by the SMSC, is in flight, or went unanswered: it may go to
+        another SMSC without any risk of a second copy on the handset."""
+        return all(part.status is None and not part.unanswered and not part.in_flight and part.result is None for part in self.parts)
 
 
 def _source_address(source: str) -> Address:
@@ -102,6 +115,7 @@ class Sender:
         self._wake = None  # the one timer waiting for tokens
         self._receipt_timer = None  # the one timer for receipts that never come
         self._reference = rng.randrange(0x100)
+        self._retrying: dict[_Part, object] = {}  # parts waiting out a backoff, with their timer
         self.unmatched_receipts = 0
         self.health = Health(settings.slow_after)
         self.link_watchers = []  # called with this Sender when its sending link is bound or lost
@@ -138,18 +152,27 @@ class Sender:
     def _session(self):
         return self._links[0].session
 
+    @property
+    def clock(self):
+        return self._clock
+
     @defer.inlineCallbacks
     def stop(self):
-        """Unbind once the submits in flight are answered, then close. Segments not sent yet
-        end NOT_SENT; receipts still awaited end 'no receipt'."""
+        """Unbind once the submits in flight are answered, then close. Segments not sent yet,
+        or waiting to retry after "later", end NOT_SENT; receipts still awaited end 'no receipt'."""
         self.link_watchers.clear()
-        for timer in (self._wake, self._receipt_timer):
-            if timer is not None and timer.active():
-                timer.cancel()
+        if self._wake is not None and self._wake.active():
+            self._wake.cancel()
+        for part, timer in list(self._retrying.items()):
+            timer.cancel()
+            self._queue.append(part)
+        self._retrying.clear()
         while self._queue:
             self._queue.popleft().finish(outcome.NOT_SENT)
         for link in self._links:
             yield link.stop()
+        if self._receipt_timer is not None and self._receipt_timer.active():  # answers during unbind re-arm it
+            self._receipt_timer.cancel()
         for part in self._correlator.overdue(float("inf")):
             part.finish(outcome.NO_RECEIPT)
         self._count_unmatched(self._correlator.expired_early(float("inf")))
@@ -165,37 +188,53 @@ class Sender:
                priority: int = 0, validity_period: str = ""):  # fmt: skip
         """Queue a text; returns a handle with two Deferreds firing an Outcome: `accepted` when
         the SMSC has answered every segment, `finished` when every segment is final.
-        service_type and priority_flag go out as given (carriers class traffic by them: OTP, MKT);
-        validity_period too, an SMPP time ("" for the SMSC's default; pdu.times.relative writes one)."""
-        message = _Message(destination, receipt)
-        for part in self._split(text):
-            submit = wire.SubmitSm(
-                source=_source_address(self.settings.source if source is None else source),
-                destination=Address(1, 1, destination),
-                short_message=part.short_message,
-                esm_class=0x40 if part.udhi else 0,
-                data_coding=part.encoding.data_coding,
-                registered_delivery=1 if receipt else 0,
-                service_type=service_type,
-                priority_flag=priority,
-                validity_period=validity_period,
-                tlvs={**part.sar, **({"message_payload": part.message_payload} if part.message_payload is not None else {})},
-            )
-            message.parts.append(_Part(message, submit))
+        service_type, priority_flag and validity_period go out as given (carriers class traffic by
+        them: OTP, MKT; validity_period is an SMPP time, "" for the SMSC's default, pdu.times.relative
+        writes one)."""
+        fields = {"service_type": service_type, "priority_flag": priority, "validity_period": validity_period}
+        message = _Message(destination, text, source, receipt, fields)
         self.adopt(message)
         return message
 
     def adopt(self, message: _Message) -> None:
-        """Queue a message built here or by another Sender (failover between SMSCs)."""
+        """Queue a message, split with this Sender's settings (source, concatenation): one
+        moved here from another SMSC is split again."""
+        if message.built_by is not self:
+            message.parts = [_Part(message, submit) for submit in self._submits(message)]
+            message.built_by = self
         self._queue.extend(message.parts)
         self._drain()
 
-    def release_unsent(self) -> list[_Message]:
-        """Take back the messages none of whose segments has gone out yet, for another SMSC to
-        send; a message half sent stays, so that its segments reach the handset together."""
-        untouched = dict.fromkeys(part.message for part in self._queue if not any(p.attempts for p in part.message.parts))
-        self._queue = collections.deque(part for part in self._queue if part.message not in untouched)
-        return list(untouched)
+    def _submits(self, message: _Message) -> list[wire.SubmitSm]:
+        source = _source_address(self.settings.source if message.source is None else message.source)
+        return [
+            wire.SubmitSm(
+                source=source,
+                destination=Address(1, 1, message.destination),
+                short_message=part.short_message,
+                esm_class=0x40 if part.udhi else 0,
+                data_coding=part.encoding.data_coding,
+                registered_delivery=1 if message.receipt else 0,
+                tlvs={**part.sar, **({"message_payload": part.message_payload} if part.message_payload is not None else {})},
+                **message.fields,
+            )
+            for part in self._split(message.text)
+        ]
+
+    def release_unsent(self, wanted=lambda message: True) -> list[_Message]:
+        """Take back the `wanted` messages the SMSC has taken no segment of (queued, or
+        waiting to retry after "later"), for another SMSC to send; a message partly taken
+        stays, so that its segments reach the handset together, and nothing is sent twice."""
+        waiting = [*self._queue, *self._retrying]
+        released = [message for message in dict.fromkeys(part.message for part in waiting) if message.untouched and wanted(message)]
+        for message in released:
+            for part in message.parts:
+                timer = self._retrying.pop(part, None)
+                if timer is not None:
+                    timer.cancel()
+        gone = set(released)
+        self._queue = collections.deque(part for part in self._queue if part.message not in gone)
+        return released
 
     @property
     def condition(self) -> Condition:
@@ -221,6 +260,9 @@ class Sender:
     def _send(self, part: _Part) -> None:
         part.attempts += 1
         part.sent_at = self._clock.seconds()
+        part.in_flight = True
+        if part.first_sent_at is None:
+            part.first_sent_at = part.sent_at
         self.health.sent(part.sent_at, self._in_flight)
         self._in_flight += 1
         answered = self._session.sendDataRequest(part.submit.to_pdu())
@@ -229,11 +271,12 @@ class Sender:
 
     def _accepted(self, result, part: _Part) -> None:
         self._in_flight -= 1
+        part.in_flight = False
         now = self._clock.seconds()
         part.status = 0
         part.message_id = (result.response.params.get("message_id") or b"").decode("latin-1")
-        part.submit_latency = now - part.sent_at
-        self.health.answered(now, part.submit_latency)
+        part.submit_latency = now - part.first_sent_at
+        self.health.answered(now, now - part.sent_at)
         if part.message.receipt:
             early = self._correlator.expect(part, part.message_id, now)
             self._arm_receipt_timer()
@@ -247,10 +290,10 @@ class Sender:
 
     def _not_accepted(self, failure, part: _Part) -> None:
         self._in_flight -= 1
+        part.in_flight = False
         status = None
         if failure.check(SMPPTransactionError, SMPPGenericNackTransactionError):
-            response = failure.value.response
-            status = getattr(response, "raw_status", None) or int(response.status.value)
+            status = response_status(failure.value.response)
             self.health.answered(self._clock.seconds(), self._clock.seconds() - part.sent_at)
         else:
             part.unanswered += 1
@@ -260,13 +303,14 @@ class Sender:
         if isinstance(decision, retry.Retry):
             log.info("submit answered {status}; retry {attempt} in {delay:.2f} s", status="nothing" if status is None else f"0x{status:08X}",
                      attempt=part.attempts, delay=decision.delay)  # fmt: skip
-            self._clock.callLater(decision.delay, self._retry, part)
+            self._retrying[part] = self._clock.callLater(decision.delay, self._retry, part)
         else:
             part.status = status
             part.finish(outcome.UNKNOWN if status is None else outcome.REFUSED)
         self._drain()
 
     def _retry(self, part: _Part) -> None:
+        del self._retrying[part]
         self._queue.appendleft(part)  # it already waited its turn once
         self._drain()
 
@@ -298,13 +342,13 @@ class Sender:
 
     def _final_receipt(self, part: _Part, state: MessageState, error: int | None) -> None:
         now = self._clock.seconds()
-        part.finish(state.receipt_stat, error, now - part.sent_at)
+        part.finish(state.receipt_stat, error, now - part.first_sent_at)
         if self.settings.receipts_per_segment:
             return
         for sibling in part.message.parts:  # the one receipt speaks for every segment
             if sibling.result is None and sibling.message_id is not None:
                 self._correlator.match(None, sibling.message_id, final=True)
-                sibling.finish(state.receipt_stat, error, now - sibling.sent_at)
+                sibling.finish(state.receipt_stat, error, now - sibling.first_sent_at)
 
     def _arm_receipt_timer(self) -> None:
         if self._receipt_timer is not None and self._receipt_timer.active():
@@ -339,7 +383,10 @@ def _read_receipt(value):
             return None
         text_id, state, error = None, None, None
     if "message_state" in value.tlvs:
-        state = MessageState(value.tlvs["message_state"])
+        try:
+            state = MessageState(value.tlvs["message_state"])
+        except ValueError:  # a state SMPP 3.4 does not define: the receipt says nothing we can use
+            return None
     if error is None and value.tlvs.get("network_error_code"):
         error = int.from_bytes(value.tlvs["network_error_code"][1:], "big")
     return text_id, tlv_id, state, error

@@ -23,6 +23,11 @@ from esme.settings import BindMode, Settings
 from pdu.fields import library_field, library_knows_status
 
 
+def response_status(response) -> int:
+    """A response's command_status, vendor codes (which smpp.pdu cannot name) included."""
+    return getattr(response, "raw_status", None) or int(response.status.value)
+
+
 class LinkLost(SMPPClientConnectionCorruptedError):
     """The link went down while this request waited for its response."""
 

@@ -29,6 +29,32 @@ def _not_negative(instance, attribute, value):
         raise ValueError(f"{attribute.name} must be 0 or more, got {value}")
 
 
+def _one_of(allowed):
+    def check(instance, attribute, value):
+        if value not in allowed:
+            raise ValueError(f"{attribute.name} must be one of {', '.join(map(str, allowed))} (SMPP 3.4 section 5.2.5/6), got {value}")
+
+    return check
+
+
+def read_status(written) -> int:
+    """A command_status as people write it: ESME_RTHROTTLED, 0x58, 88, or a vendor code 0x400."""
+    if isinstance(written, int) and not isinstance(written, bool):
+        return written
+    text = str(written).strip()
+    if text.upper() in CommandStatus.__members__:
+        return int(CommandStatus[text.upper()])
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise ValueError(f"not a command_status: {written!r} (write a name such as ESME_RTHROTTLED, or a code such as 0x58)") from None
+
+
+def read_statuses(written: str) -> frozenset[int]:
+    """A comma-separated list of command_statuses."""
+    return frozenset(read_status(part) for part in written.split(",") if part.strip())
+
+
 # "Later" statuses: the SMSC is busy, the message was not taken. ESME_RSYSERR (0x08) is left
 # out by default: some SMSCs answer it after storing, and retrying it could duplicate.
 RETRY_STATUSES = frozenset({CommandStatus.ESME_RTHROTTLED, CommandStatus.ESME_RMSGQFUL})
@@ -43,8 +69,8 @@ class Settings:
     system_type: str = ""
     bind: BindMode = BindMode.TRANSCEIVER
     address_range: str = ""  # the bind's address_range: which MOs this ESME serves, for SMSCs that route by it
-    addr_ton: int = attrs.field(default=0, validator=attrs.validators.in_(range(7)))
-    addr_npi: int = attrs.field(default=0, validator=attrs.validators.in_((0, 1, 3, 4, 6, 8, 9, 10, 14, 18)))
+    addr_ton: int = attrs.field(default=0, validator=_one_of(range(7)))
+    addr_npi: int = attrs.field(default=0, validator=_one_of((0, 1, 3, 4, 6, 8, 9, 10, 14, 18)))
     tls: bool = False
     tls_ca: str = ""  # with tls: a PEM CA or certificate trusted instead of the system's store
     window: int = attrs.field(default=10, validator=_positive)  # most submits awaiting a response

@@ -141,32 +141,42 @@ _KEY = re.compile(r"^\s*([\w-]+)\s*=")
 
 
 def line_of(source: str, path: str) -> int | None:
-    """Best-effort line of a dotted path (`accounts[1].window`) in TOML text."""
+    """Best-effort line of a dotted path (`esme[1].campaign[0].rate`) in TOML text: the key's
+    line, else its table's header, else the line of the nearest enclosing key (for a key
+    inside an inline table). Indexes count within the enclosing array member, as cattrs does."""
     if not source or not path:
         return None
-    parts = re.findall(r"(\w+)(?:\[(\d+)\])?", path)
-    table = [(name, int(index) if index else None) for name, index in parts[:-1]]
+    parts = [(name, int(index) if index else None) for name, index in re.findall(r"(\w+)(?:\[(\d+)\])?", path)]
+    if not parts:
+        return None
     last_name, last_index = parts[-1]
-    if last_index:  # the path ends at an array member: point at its header
-        table, last_name = table + [(last_name, int(last_index))], None
+    table, key = (parts, None) if last_index is not None else (parts[:-1], last_name)
     wanted = ".".join(name for name, _ in table)
-    wanted_index = table[-1][1] if table else None
-    seen = -1
-    current = ""
-    header_line = None
-    for number, line in enumerate(source.splitlines(), start=1):
+    members = {".".join(name for name, _ in table[: depth + 1]): index for depth, (_, index) in enumerate(table) if index is not None}
+    found = _find(source.splitlines(), wanted, members, key)
+    if found is None and len(parts) > 1:
+        parent = path[: path.rfind(".")] if "." in path else ""
+        return line_of(source, parent)
+    return found
+
+
+def _find(lines: list[str], wanted: str, members: dict[str, int], key: str | None) -> int | None:
+    counts: dict[str, int] = {}  # array of tables -> index of its current member
+    current, header_line = "", None
+    for number, line in enumerate(lines, start=1):
         header = _HEADER.match(line)
         if header:
             current = header.group(2)
-            if current == wanted:
-                seen += 1
-                if wanted_index is None or seen == wanted_index:
-                    header_line = number
-                    if last_name is None:
-                        return number
+            if header.group(1) == "[[":
+                counts[current] = counts.get(current, -1) + 1
+                for name in [name for name in counts if name.startswith(current + ".")]:
+                    del counts[name]  # a new parent member: its children count again
+            here = current == wanted and all(counts.get(name) == index for name, index in members.items())
+            if here and key is None:
+                return number
+            header_line = header_line or (number if here else None)
             continue
-        key = _KEY.match(line)
-        in_table = current == wanted and (wanted_index is None or seen == wanted_index)
-        if key and key.group(1) == last_name and in_table:
+        match = _KEY.match(line)
+        if match and match.group(1) == key and current == wanted and all(counts.get(name) == index for name, index in members.items()):
             return number
     return header_line

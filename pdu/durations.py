@@ -2,7 +2,8 @@
 
 import re
 
-_DURATION = re.compile(r"(?:(?P<h>\d+(?:\.\d+)?)h)?(?:(?P<m>\d+(?:\.\d+)?)m)?(?:(?P<s>\d+(?:\.\d+)?)s?)?")
+_NUMBER = r"\d+(?:\.\d+)?"
+_DURATION = re.compile(rf"(?P<bare>{_NUMBER})|(?:(?P<h>{_NUMBER})h)?(?:(?P<m>{_NUMBER})m)?(?:(?P<s>{_NUMBER})s)?")
 
 
 class Seconds(float):
@@ -14,4 +15,6 @@ def parse_duration(text: str) -> float:
     match = _DURATION.fullmatch(text.strip().lower())
     if not text.strip() or match is None or not any(match.groups()):
         raise ValueError(f"not a duration: {text!r} (write 90, 90s, 5m, 1h or 1m30s)")
+    if match.group("bare"):
+        return float(match.group("bare"))
     return sum(float(match.group(unit) or 0) * scale for unit, scale in (("h", 3600), ("m", 60), ("s", 1)))

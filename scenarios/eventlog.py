@@ -23,8 +23,9 @@ class EventLog:
         self._start = start
         self.events = 0
 
-    def header(self, name: str, seed: int, source: str, file: str) -> None:
-        self._stream.write(_line({"format": FORMAT, "scenario": name, "seed": seed, "file": file, "source": source}))
+    def header(self, name: str, seed: int, source: str, file: str, **extra) -> None:
+        """extra: what else a reader should know (a live run: live={smpp, api, speed})."""
+        self._stream.write(_line({"format": FORMAT, "scenario": name, "seed": seed, "file": file, **extra, "source": source}))
 
     def record(self, at: float, kind: str, fields: dict) -> None:
         self._stream.write(_line({"t": round((at - self._start) * 1000), "kind": kind, **fields}))
@@ -33,8 +34,11 @@ class EventLog:
 
 def read_header(path: str) -> dict:
     with open(path, encoding="utf-8") as stream:
-        header = json.loads(stream.readline() or "{}")
-    if header.get("format") != FORMAT or "source" not in header:
+        try:
+            header = json.loads(stream.readline() or "{}")
+        except ValueError:
+            header = {}
+    if not isinstance(header, dict) or header.get("format") != FORMAT or "source" not in header:
         raise ValueError(f"{path}: not an event log of smsc scenario run (format {FORMAT})")
     return header
 

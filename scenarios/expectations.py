@@ -94,9 +94,11 @@ def _throttles(run: Run) -> Verdict:
     retries = sum(part.attempts - 1 for part in retried)
     gave_up = [part for part in parts if part.status in RETRY_STATUSES]
     messages = sum(any(part.attempts > 1 for part in one.accepted.parts) for one in run.sent if one.accepted is not None)
-    held = run.survey.throttled > 0 and retries > 0 and not gave_up and all(part.accepted for part in retried)
+    throttled = run.survey.throttled  # None in a live run: the ESMEs' retries say it
+    held = (throttled is None or throttled > 0) and retries > 0 and not gave_up and all(part.accepted for part in retried)
+    said = "the SMSC throttled submits" if throttled is None else f"the SMSC throttled {throttled} submits"
     return Verdict("throttles seen and honoured", held,
-                   f"the SMSC throttled {run.survey.throttled} submits; the ESMEs tried {retries} times again for {messages} "
+                   f"{said}; the ESMEs tried {retries} times again for {messages} "
                    f"messages (at most {max((part.attempts for part in parts), default=0)} tries), "
                    f"{sum(part.accepted for part in retried)} of {len(retried)} segments then accepted; {len(gave_up)} gave up")  # fmt: skip
 
@@ -205,14 +207,17 @@ def _exact(run: Run) -> Verdict:
                 unknown += 1
             elif part.accepted and part.state != outcome.ACCEPTED and not _same(part, run.survey):
                 mismatched.append((part, run.survey.states.get(part.message_id)))
-    windows = {esme.name: esme.window for esme in run.scenario.esme}
-    links_lost = [max(0, count - 1) for count in run.survey.connections]
-    most = sum(window * lost for window, lost in zip(windows.values(), links_lost))
-    held = not mismatched and unknown <= most
     answered = {part.message_id for one in run.sent if one.accepted is not None for part in one.accepted.parts if part.message_id}
     unanswered = len(run.survey.message_ids - answered)  # stored, but the answer was lost with the link
-    detail = (f"every accepted segment's outcome is the SMSC's; {unknown} UNKNOWN after {sum(links_lost)} links lost "
-              f"(at most {most} in flight), {unanswered} of them stored at the SMSC")  # fmt: skip
+    if run.survey.connections is None:  # a live run: the links lost are not counted
+        held = not mismatched
+        detail = f"every accepted segment's outcome is the SMSC's; {unknown} UNKNOWN, {unanswered} of them stored at the SMSC"
+    else:
+        links_lost = [max(0, count - 1) for count in run.survey.connections]
+        most = sum(esme.window * lost for esme, lost in zip(run.scenario.esme, links_lost))
+        held = not mismatched and unknown <= most
+        detail = (f"every accepted segment's outcome is the SMSC's; {unknown} UNKNOWN after {sum(links_lost)} links lost "
+                  f"(at most {most} in flight), {unanswered} of them stored at the SMSC")  # fmt: skip
     if mismatched:
         part, state = mismatched[0]
         truth = MessageState(state[0]).name if state else "not stored"

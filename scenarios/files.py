@@ -40,7 +40,7 @@ def prepare(name_or_path: str, seed: int | None = None) -> tuple[model.Scenario,
     path = find(name_or_path)
     data, source = read_toml(path)
     scenario, config = _checked(data, source, path, seed)
-    return scenario, config, source, str(path)
+    return scenario, config, source, str(path.resolve())  # the log's header: replay finds keyword files from anywhere
 
 
 def from_source(source: str, file: str, seed: int) -> tuple[model.Scenario, Config]:

@@ -1,15 +1,18 @@
 """A run's report: the expectations first (the exit status follows them), then the delivery
-funnel, failures by reason and latency percentiles, as text or JSON."""
+funnel, failures by reason, latency percentiles and the load over time, as text or JSON."""
 
 import collections
 import json
+import re
 
 import attrs
 
 from esme import outcome
 from esme.report import Latency, status_name
+from scenarios import load
 from scenarios.expectations import Verdict
 from scenarios.runner import Run
+from scenarios.sampling import Series
 from smsc.policy.statuses import PolicyStatus
 
 _NOT_FINAL = {outcome.NO_RECEIPT: "pending at the end", outcome.NOT_SENT: "not sent"}
@@ -27,6 +30,9 @@ class Report:
     submit_to_response: Latency
     submit_to_receipt: Latency
     by_class: dict[str, Latency]  # submit to receipt, per traffic class
+    duration: float = 0.0  # the traffic's span, seconds
+    towers: tuple[load.TowerLoad, ...] = ()  # the towers that did anything, summed up
+    series: Series | None = None  # the load over time, sampled (scenarios.sampling)
 
     @property
     def passed(self) -> bool:
@@ -55,6 +61,7 @@ def build(run: Run, verdicts: list[Verdict]) -> Report:
         run.scenario.name, run.scenario.title, run.scenario.seed, run.ended_at - run.started_at, tuple(verdicts), funnel,
         dict(outcomes.most_common()), Latency.of(responses), Latency.of([value for values in receipts.values() for value in values]),
         {kind: Latency.of(values) for kind, values in sorted(receipts.items())},
+        run.scenario.duration, tuple(load.towers(run.series)) if run.series else (), run.series,
     )  # fmt: skip
 
 
@@ -86,12 +93,26 @@ def to_text(report: Report) -> str:
     lines.append(_latency_line("submit -> receipt", report.submit_to_receipt))
     for kind, latency in report.by_class.items():
         lines.append(_latency_line(f"  {kind}", latency))
+    if report.series is not None:
+        lines += load.to_text(report.series, report.duration)
     lines += ["", "PASSED" if report.passed else "FAILED"]
     return "\n".join(lines)
 
 
 def to_json(report: Report) -> str:
-    return json.dumps({**attrs.asdict(report), "passed": report.passed}, ensure_ascii=False, indent=2)
+    """Indented, with each series of numbers on one line; the series of idle towers left out."""
+    fields = {**attrs.asdict(report), "passed": report.passed}
+    if report.series is not None:
+        active = {load.tower for load in report.towers}
+        fields["series"]["towers"] = {tower: values for tower, values in fields["series"]["towers"].items() if tower in active}
+    return _FLAT_LIST.sub(_one_line, json.dumps(fields, ensure_ascii=False, indent=2))
+
+
+def _one_line(match) -> str:
+    return "[" + ", ".join(item.strip() for item in match.group(0)[1:-1].split(",") if item.strip()) + "]"
+
+
+_FLAT_LIST = re.compile(r"\[(?:\s*(?:-?[0-9.eE+-]+|true|false|null)\s*,?)*\s*\]")  # a list of numbers, true, false or null
 
 
 def _latency_line(name: str, latency: Latency) -> str:

@@ -14,6 +14,7 @@ from esme.settings import Settings
 from scenarios import traffic
 from scenarios.eventlog import EventLog
 from scenarios.model import Scenario
+from scenarios.sampling import Sampler, Series, step_for
 from scenarios.timeline import action
 from scenarios.world import Survey, World
 from smsc.config import Config
@@ -39,37 +40,49 @@ class Run:
     ended_at: float
     sent: tuple[Sent, ...]
     survey: Survey
+    series: Series | None = None  # the load over time (scenarios.sampling)
 
 
 def epoch(start: str) -> float:
     return datetime.datetime.fromisoformat(start).timestamp()
 
 
-def run(scenario: Scenario, config: Config, log_stream, source: str = "", file: str = "", data: str | None = None) -> Run:
+def run(scenario: Scenario, config: Config, log_stream, source: str = "", file: str = "", data: str | None = None,
+        every: float | None = None, progress=None) -> Run:
     """Run the scenario; the event log goes to log_stream, headed by the file's text and
-    path. data: the SMSC's store folder (a fresh temporary one by default)."""
+    path. data: the SMSC's store folder (a fresh temporary one by default). every: seconds
+    between samples of the load (0: none; by default one that keeps the series small);
+    progress(seconds done, events logged): told after each sample."""
     clock = task.Clock()
     clock.advance(epoch(scenario.start))
     started_at = clock.seconds()
     log = EventLog(log_stream, started_at)
     log.header(scenario.name, scenario.seed, source, file)
-    world = World(config, clock, scenario.seed, log.record, data)
+    every = step_for(scenario.duration) if every is None else every
+    told = progress and (lambda done: progress(done, log.events))
+    sampler = Sampler(clock, started_at, every, told, scenario.duration, max(every, step_for(scenario.drain))) if every else None
+    record = sampler.tap(log.record) if sampler else log.record
+    world = World(config, clock, scenario.seed, record, data)
     senders = {esme.name: _sender(scenario, esme, world) for esme in scenario.esme}
     for sender in senders.values():
         sender.start()
     sent: list[Sent] = []
     outgoing = traffic.plan(scenario, tuple(number.suffix for number in config.network.test_numbers))
-    _Feeder(clock, started_at, outgoing, senders, sent, log.record).start()
+    _Feeder(clock, started_at, outgoing, senders, sent, record).start()
     for step in scenario.timeline:
-        clock.callLater(step.at, _apply, world, step, log.record)
+        clock.callLater(step.at, _apply, world, step, record)
+    if sampler:
+        sampler.start(world)
     run_for(clock, scenario.duration)
     _drain(clock, started_at + scenario.duration + scenario.drain, sent, len(outgoing))
+    if sampler:
+        sampler.stop()
     for sender in senders.values():
         sender.stop()
     run_for(clock, 1)
     survey = world.survey()
     world.close()
-    return Run(scenario, config, started_at, clock.seconds(), tuple(sent), survey)
+    return Run(scenario, config, started_at, clock.seconds(), tuple(sent), survey, sampler.series() if sampler else None)
 
 
 def _sender(scenario: Scenario, esme, world: World) -> Sender:
@@ -98,14 +111,20 @@ class _Feeder:
         self._clock, self._started_at = clock, started_at
         self._outgoing, self._next = outgoing, 0
         self._senders, self._sent, self._record = senders, sent, record
+        self._call = None
 
     def start(self) -> None:
         self._schedule()
 
+    def stop(self) -> None:
+        """Hand out no more (a live run stopped early)."""
+        if self._call is not None and self._call.active():
+            self._call.cancel()
+
     def _schedule(self) -> None:
         if self._next < len(self._outgoing):
             due = self._started_at + self._outgoing[self._next].at
-            self._clock.callLater(max(0.0, due - self._clock.seconds()), self._feed)
+            self._call = self._clock.callLater(max(0.0, due - self._clock.seconds()), self._feed)
 
     def _feed(self) -> None:
         now = self._clock.seconds()

@@ -24,7 +24,7 @@ from smsc.sqlite_store import SqliteStore
 from smsc.store import AddEvent, AddMessage, OptOut
 from smsc.testing import MemoryEndpoint, ProcessClock
 
-_FINAL_NAMES = frozenset(state.name for state in MessageState if state.is_final)
+FINAL_NAMES = frozenset(state.name for state in MessageState if state.is_final)
 
 
 @attrs.frozen
@@ -38,8 +38,8 @@ class Survey:
     receipted: frozenset[str] = frozenset()  # message_ids whose final receipt was queued
     dropped: frozenset[str] = frozenset()  # message_ids a carrier's keyword filter dropped
     opt_outs: tuple = ()  # (sender, handset, at) as the SMSC stored them, in order
-    throttled: int = 0  # submits the SMSC refused for a full tower queue, every run of it
-    connections: tuple[int, ...] = ()  # per ESME, in file order: links it made (1, plus one a reconnect)
+    throttled: int | None = None  # submits the SMSC refused for a full tower queue, every run of it (None: unknown)
+    connections: tuple[int, ...] | None = None  # per ESME, in file order: links it made, 1 plus one a reconnect (None: unknown)
 
 
 class _RecordingStore:
@@ -59,7 +59,7 @@ class _RecordingStore:
                 self._record(event.at, "hop", {"message": event.number, "hop": event.hop, "detail": event.detail})
                 if event.hop == "delivered":
                     seen.delivered[event.number] += 1
-                elif event.hop == "receipt queued" and event.detail in _FINAL_NAMES:
+                elif event.hop == "receipt queued" and event.detail in FINAL_NAMES:
                     seen.receipted.add(event.number)
                 elif event.hop == "dropped":
                     seen.dropped.add(event.number)
@@ -90,7 +90,7 @@ class Tower:
 
     @property
     def capacity(self) -> float:
-        return self._world.engine.network.towers[self.id].air.rate
+        return self._world.tower_capacity(self.id)
 
     def set(self, up: bool | None = None, capacity: float | None = None) -> None:
         self._world.set_tower(self.id, up=up, capacity=capacity)
@@ -145,14 +145,20 @@ class World:
     # -- what timeline steps do ----------------------------------------------------------------
 
     def tower(self, tower_id: str) -> Tower:
-        if tower_id not in self.engine.network.towers:
-            raise KeyError(f"no tower {tower_id!r}; the network has {', '.join(sorted(self.engine.network.towers))}")
+        towers = [tower.id for carrier in self.config.network.carriers for tower in carrier.towers]
+        if tower_id not in towers:
+            raise KeyError(f"no tower {tower_id!r}; the network has {', '.join(sorted(towers))}")
         return Tower(self, tower_id)
 
     def set_tower(self, tower_id: str, up: bool | None = None, capacity: float | None = None) -> None:
         change = self._towers.setdefault(tower_id, {})
         change.update({name: value for name, value in (("up", up), ("capacity", capacity)) if value is not None})
-        self.engine.set_tower(tower_id, up=up, capacity=capacity)
+        if self.engine is not None:  # while the SMSC is down, for when it starts again
+            self.engine.set_tower(tower_id, up=up, capacity=capacity)
+
+    def tower_capacity(self, tower_id: str) -> float:
+        configured = {tower.id: tower.capacity for carrier in self.config.network.carriers for tower in carrier.towers}
+        return self._towers.get(tower_id, {}).get("capacity", configured[tower_id])
 
     def later(self, seconds: float, what: str, fields: dict, action) -> None:
         """Do `action` in `seconds`, logged as a timeline event of its own."""
@@ -164,23 +170,25 @@ class World:
         self.clock.callLater(seconds, act)
 
     def faults(self, system_id: str):
-        return self.factory.faults_for(self.config.account(system_id))
+        return self._faults.get(system_id) or self.config.account(system_id).faults
 
     def set_faults(self, system_id: str, faults) -> None:
         self._faults[system_id] = faults
-        self.factory.set_faults(system_id, faults)
+        if self.factory is not None:
+            self.factory.set_faults(system_id, faults)
 
     def drop_links(self, system_id: str) -> None:
-        for session in list(self.factory.getBoundConnections(system_id) or ()):
+        for session in list(self.factory.getBoundConnections(system_id) or ()) if self.factory is not None else ():
             session.transport.loseConnection()
 
     def handsets(self):
         """The handsets' churn now (smsc.network_config.Handsets)."""
-        return self.engine.handsets.churn
+        return self._churn or self.config.network.handsets
 
     def set_handsets(self, churn) -> None:
         self._churn = churn
-        self.engine.handsets.churn = churn
+        if self.engine is not None:
+            self.engine.handsets.churn = churn
 
     def set_keywords(self, list_name: str, file: str | None = None, words: tuple[str, ...] | None = None) -> None:
         """The keyword list reads another file from now on; with `words`, a file of those
@@ -192,7 +200,8 @@ class World:
                 out.write("".join(f"{word}\n" for word in words))
         policy = self.config.policy
         keywords = tuple(attrs.evolve(entry, file=file) if entry.name == list_name else entry for entry in policy.keywords)
-        self.engine.policy.reload(keywords=keywords)
+        if self.engine is not None:  # else the SMSC reads them when it starts again
+            self.engine.policy.reload(keywords=keywords)
         self.config = attrs.evolve(self.config, policy=attrs.evolve(policy, keywords=keywords))
 
     def crash(self, down_for: float) -> None:
@@ -208,10 +217,13 @@ class World:
             endpoint.crash()
         self.store.close()
         self._throttled_before += self._throttled_now()
+        self.engine = self.factory = self.store = None  # nothing of it answers now
         self._generation += 1
         self.later(down_for, "smsc_started", {"recovered": "pending messages and unsent receipts"}, self._start_smsc)
 
     def _throttled_now(self) -> int:
+        if self.engine is None:
+            return 0
         return sum(counts.get("throttled", 0) for counts in self.engine.stats.snapshot().values())
 
     def survey(self) -> Survey:
@@ -240,5 +252,6 @@ class World:
         )
 
     def close(self) -> None:
-        self.engine.stop()
-        self.store.close()
+        if self.engine is not None:
+            self.engine.stop()
+            self.store.close()

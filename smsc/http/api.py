@@ -1,5 +1,6 @@
 """The HTTP API's endpoints: health, statistics, messages with their traces, and the controls a
-trainer or QA engineer uses at run time (an MO, a tower down or slowed, wire faults).
+trainer or QA engineer uses at run time (an MO, a tower down or slowed, wire faults, links
+dropped).
 
 They read snapshots of the engine, the network and the store and change the core only through
 its public calls (`Engine.set_tower`, `Engine.inject_mo`, `SmscFactory.set_faults`). The
@@ -44,6 +45,7 @@ class Api:
             Route("POST", "/api/towers/{id}", self.tower),
             Route("GET", "/api/faults", self.faults),
             Route("POST", "/api/faults", self.set_faults),
+            Route("POST", "/api/sessions/drop", self.drop_sessions),
             *PolicyApi(self._engine).routes(),
         ]
 
@@ -190,6 +192,30 @@ class Api:
             raise ApiError(404, f"no bound session {body['session']!r}; bound sessions are {', '.join(sessions) or 'none'}")
         session.faults = faults
         return 200, _session(session)
+
+    def drop_sessions(self, call: Call):
+        """Close bound sessions without an unbind, as a carrier link that falls: every session
+        of an account, or one by its HOST:PORT. The ESMEs see the link lost and reconnect."""
+        body = call.json()
+        _only(body, {"account", "session"})
+        if ("account" in body) == ("session" in body):
+            raise ApiError(400, 'name either "account" (a system_id) or "session" (HOST:PORT, as GET /api/faults lists them)')
+        sessions = self._factory.sessions()
+        if "account" in body:
+            system_id = body["account"]
+            if not isinstance(system_id, str) or self._factory.smsc_config.account(system_id) is None:
+                names = ", ".join(account.system_id for account in self._factory.smsc_config.accounts)
+                raise ApiError(404, f"no account {system_id!r}; accounts are {names}")
+            chosen = [session for session in sessions if session.system_id == system_id]
+        else:
+            chosen = [session for session in sessions if _peer(session) == body["session"]]
+            if not chosen:
+                listed = ", ".join(_peer(session) for session in sessions) or "none"
+                raise ApiError(404, f"no bound session {body['session']!r}; bound sessions are {listed}")
+        dropped = [_peer(session) for session in chosen]
+        for session in chosen:
+            session.transport.loseConnection()
+        return 200, {**({"account": body["account"]} if "account" in body else {}), "dropped": dropped}
 
 
 def openapi_document() -> dict:

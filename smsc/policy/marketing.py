@@ -43,26 +43,16 @@ def signature(text: str) -> str | None:
     return None
 
 
-def check_marketing(text: str, rules: CountryRules, registered_sender: bool, part: tuple[int, int] = (1, 1)) -> MarketingProblem | None:
+def check_marketing(text: str, rules: CountryRules, registered_sender: bool) -> MarketingProblem | None:
     """None when a marketing message has the form the country requires, else the first problem.
 
     `registered_sender`: the account sends under a configured sender id that identifies the
     brand, which waives the signature but never the opt-out.
-    `part`: (segment, of total) for one segment of a long message. The SMSC answers each
-    segment on its own, so only what a segment alone shows is judged: the last must end with
-    the opt-out; the signature, which may open the first or close the last, is not judged.
     """
-    segment, total = part
-    if total > 1:
-        return _opt_out_problem(text, rules) if segment == total else None
     if rules.signature_required and not registered_sender:
         problem = _signature_problem(text)
         if problem:
             return MarketingProblem(SIGNATURE, problem)
-    return _opt_out_problem(text, rules)
-
-
-def _opt_out_problem(text: str, rules: CountryRules) -> MarketingProblem | None:
     if rules.opt_out_suffixes and not ends_with_opt_out(text, rules.opt_out_suffixes):
         return MarketingProblem(OPT_OUT, f"marketing must end with an opt-out such as {rules.opt_out_suffixes[0]}")
     return None

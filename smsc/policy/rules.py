@@ -19,6 +19,7 @@ from smsc.policy.billing import segments_of
 from smsc.policy.decisions import Admission, Fate, KeywordAction, Refusal
 from smsc.policy.keywords import KeywordMatcher, describe, load_keywords
 from smsc.policy.lists import OptOuts, load_numbers, reply_word
+from smsc.policy.long_messages import LongMessages
 from smsc.policy.quiet_hours import Window
 from smsc.policy.statuses import PolicyStatus
 from smsc.policy.text import message_text
@@ -42,6 +43,7 @@ class Policy:
         self._opt_out_words = {word.upper() for word in config.policy.opt_out_words}
         self._opt_in_words = {word.upper() for word in config.policy.opt_in_words}
         self.opt_outs = opt_outs or OptOuts()
+        self._long_messages = LongMessages()
         self.reload()
 
     def reload(self, keywords: tuple | None = None) -> dict:
@@ -90,7 +92,7 @@ class Policy:
         notes = []
         if is_marketing:
             notes.append("marketing: signature, opt-out text, opt-outs and quiet hours apply")
-            refused = self._marketing(account, message, destination, text, rules)
+            refused = self._marketing(account, message, destination, text, rules, now)
             if refused:
                 return refused
             # Holding for quiet hours happens at each attempt (Engine); refusing, here.
@@ -132,11 +134,13 @@ class Policy:
             return account.message_class == "marketing"
         return self._config.network.classes.get(message.service_type, self._config.network.default_class) == "marketing"
 
-    def _marketing(self, account, message: SubmitSm, destination: str, text: str, rules) -> Refusal | None:
+    def _marketing(self, account, message: SubmitSm, destination: str, text: str, rules, now: float) -> Refusal | None:
         registered = message.source.digits in account.registered_senders
         part, _ = segments.part_info(message.short_message, message.udhi, message.tlvs)
-        place = (part.seqnum, part.total) if part is not None else (1, 1)
-        problem = marketing.check_marketing(text, rules, registered_sender=registered, part=place)
+        if part is not None and part.total > 1:  # judged whole, on the segment that completes it
+            key = (account.system_id, message.source.digits, destination, part.reference, part.total)
+            text = self._long_messages.add(key, part.seqnum, part.total, text, now)
+        problem = None if text is None else marketing.check_marketing(text, rules, registered_sender=registered)
         if problem is not None:
             status = PolicyStatus.NO_SIGNATURE if problem.code == "signature" else PolicyStatus.NO_OPT_OUT_TEXT
             return Refusal(status, problem.reason, problem.code)

@@ -127,3 +127,11 @@ def delivered_or_pending(served, number: str) -> int:
     status, body = call(served.api, "GET", "/api/messages?dest=" + number)
     assert status == 200, body
     return len(body["messages"])
+
+
+def test_all_delivered_exits_0(smsc_server, tmp_path):
+    """Every number delivered: exit 0, and the rows were handed over a few at a time."""
+    numbers = tmp_path / "numbers.txt"
+    numbers.write_text("".join(f"86137{n:04d}0000\n" for n in range(30)), encoding="utf-8")
+    run = blast(smsc_server, "--numbers", str(numbers), "--text", "Your code is 482913", "--window", "2")
+    assert run.returncode == 0, run.stdout + run.stderr

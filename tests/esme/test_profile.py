@@ -62,6 +62,13 @@ class TestLayers:
         a, b = connection.smscs(args(profile=path, system_id="flag-id"), {}, environ={"ESME_PASSWORD": "env-pw"})
         assert {a.settings.system_id, b.settings.system_id} == {"flag-id"} and b.settings.password == "env-pw"
 
+    def test_retry_statuses_by_name_or_code(self, tmp_path):
+        """ESME_RETRY_ON takes names and codes; a profile's list too, vendor codes included."""
+        (smsc,) = connection.smscs(args(), {}, environ={"ESME_RETRY_ON": "ESME_RTHROTTLED, 0x08"})
+        assert smsc.settings.retry_statuses == {0x58, 0x08}
+        (smsc,) = profile.load(write(tmp_path, 'retry_statuses = ["ESME_RMSGQFUL", "0x458"]\n'), {}, {})
+        assert smsc.settings.retry_statuses == {0x14, 0x458}
+
     def test_profile_from_the_environment(self, tmp_path):
         path = write(tmp_path, 'host = "192.0.2.7"\n')
         (smsc,) = connection.smscs(args(), {}, environ={"ESME_PROFILE": path})
@@ -77,7 +84,8 @@ class TestMistakes:
             ('colour = "red"\n', ":1: colour", "unknown key colour"),
             ('[[smsc]]\nname = "a"\n[[smsc]]\nbind = "sideways"\n', ":4: smsc[1].bind", "expected one of 'transmitter'"),
             ('[[smsc]]\nprefixes = ["86x"]\n', ":2: smsc[0].prefixes", "digit strings"),
-            ('retry_statuses = ["ESME_SLOW"]\n', ":1: retry_statuses", "command_status names"),
+            ('[[smsc]]\nprefixes = "86138"\n', ":2: smsc[0].prefixes", "digit strings"),
+            ('retry_statuses = ["ESME_SLOW"]\n', ":1: retry_statuses", "expected a list of command_statuses"),
             ("smsc = 3\n", ":1: smsc", "[[smsc]] tables"),
             ("window = \n", ":1: (syntax)", "not valid TOML"),
         ],
@@ -97,7 +105,7 @@ class TestMistakes:
             connection.smscs(args(), {}, environ={"ESME_PORT": "twenty"})
 
     def test_bad_flag_value(self):
-        with pytest.raises(UsageError, match="addr_ton"):
+        with pytest.raises(UsageError, match="--addr-ton \\(ESME_ADDR_TON\\): addr_ton must be one of"):
             connection.smscs(args(addr_ton=9), {}, environ={})
 
 

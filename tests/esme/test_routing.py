@@ -104,16 +104,26 @@ class TestFailover:
         assert len(delivered) == len(set(delivered)) and len(net.destinations("b")) == 8
 
     def test_throttling_smsc_is_passed_over(self, network):
-        """a answers 0x58: new traffic for its prefix goes to b while a's backoff lasts; the
-        throttled message itself is retried at a, which did not take it."""
+        """a answers 0x58: new traffic for its prefix goes to b while a's backoff lasts, and
+        so does the throttled message itself, which a did not take."""
         net = network(a_account=account(faults=WireFaults(error_share=1.0, error_status="ESME_RTHROTTLED"))).start()
         first = net.router.submit("8613800130000", "first", source="10690001")
         net.run(0.1)
         assert net.router.routes[0].sender.condition.value == "throttling"
         later = [net.result(net.router.send(f"86138{n:02d}130000", "later", source="10690001")) for n in range(1, 4)]
-        assert all(result.state == "DELIVRD" for result in later) and net.submitted("b") == 3
-        net.smscs["a"].set_faults("smppclient1", WireFaults())
-        assert net.result(first.finished).state == "DELIVRD" and "8613800130000" in net.destinations("a")
+        assert all(result.state == "DELIVRD" for result in later)
+        assert net.result(first.finished).state == "DELIVRD" and net.destinations("a") == [] and net.submitted("b") == 4
+
+    def test_a_queue_moves_off_a_throttling_smsc(self, network):
+        """Twenty messages queued at once behind a's window: once a throttles, those it has
+        not taken go to b, split again there; none is refused, none reaches a handset twice."""
+        net = network(a_account=account(faults=WireFaults(error_share=1.0, error_status="ESME_RTHROTTLED")),
+                      settings=Settings(enquire_link=0, window=2, retry_delay=2)).start()  # fmt: skip
+        handles = [net.router.submit(f"86138{n:02d}130000", "queued", source="10690001") for n in range(20)]
+        results = [net.result(handle.finished) for handle in handles]
+        assert [result.state for result in results] == ["DELIVRD"] * 20
+        delivered = net.destinations("b")
+        assert len(delivered) == 20 == len(set(delivered)) and net.destinations("a") == []
 
     def test_silent_smsc_is_passed_over(self, network):
         """a stops answering: after slow_after seconds owing answers, new traffic goes to b."""

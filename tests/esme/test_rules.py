@@ -6,6 +6,7 @@ from twisted.internet import task
 
 from esme import retry
 from esme.correlate import Correlator
+from esme.health import Condition, Health
 from esme.settings import Settings
 from esme.throttle import TokenBucket
 from pdu.status import CommandStatus
@@ -98,6 +99,15 @@ class TestCorrelator:
         correlator.expect("hex-22", "22", 0.0)  # the number 34
         assert correlator.match("22") == "hex-16"  # decimal 22, as this carrier writes
 
+    def test_an_id_used_again_keeps_the_newer_wait(self):
+        """An SMSC that restarted its counter answers "5" twice: the first wait timing out
+        does not end the second's."""
+        correlator = Correlator(60)
+        correlator.expect("old", "5", 0.0)
+        correlator.expect("new", "5", 30.0)
+        assert correlator.overdue(61.0) == ["old"]
+        assert correlator.match("5") == "new"
+
     def test_a_stale_receipt_does_not_end_another_wait(self):
         """"99" read as hex is 153, and "63" is 99: with no sign this carrier swaps bases (no
         hex letter, no evidence), a receipt for message 99 or 153 leaves message 63 waiting."""
@@ -149,3 +159,23 @@ class TestCorrelator:
         correlator.expect("a", "6f1c0c0e-0c39-4b4e-9a3c-3f1f5b1e1a2b", 0.0)
         assert correlator.match("zz-unknown") is None
         assert correlator.match("6F1C0C0E-0C39-4B4E-9A3C-3F1F5B1E1A2B") == "a"
+
+
+class TestHealth:
+    def test_throttled_until_the_backoff_ends(self):
+        health = Health(slow_after=5)
+        health.throttled(10.0, backoff=2)
+        assert health.condition(11.0, owed=0) is Condition.THROTTLING and health.condition(12.0, owed=0) is Condition.UP
+
+    def test_silent_while_owing_is_slow(self):
+        health = Health(slow_after=5)
+        health.sent(0.0, owed_before=0)
+        assert health.condition(4.0, owed=1) is Condition.UP and health.condition(6.0, owed=1) is Condition.SLOW
+
+    def test_slowness_is_forgotten_when_nothing_was_asked(self):
+        """Slow answers make it SLOW; with nothing sent to it for 3 × slow_after it is tried again."""
+        health = Health(slow_after=1)
+        for at in range(10):
+            health.answered(float(at), latency=8.0)
+        assert health.condition(10.0, owed=0) is Condition.SLOW
+        assert health.condition(12.5, owed=0) is Condition.UP

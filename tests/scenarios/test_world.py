@@ -72,6 +72,18 @@ class TestCrash:
         assert (tower.up, tower.capacity) == (False, 3.0)
         assert world.faults("smppclient1").receipt_delay == 5.0 and world.handsets() == churn
 
+    def test_steps_while_it_is_down_apply_when_it_starts(self, clock, tmp_path):
+        """While the SMSC is down there is no engine to read (a sampler sees none); what the
+        timeline changes meanwhile is the world's and the new SMSC starts with it."""
+        world, sender, _ = world_and_sender(clock, tmp_path)
+        world.crash(down_for=10)
+        assert world.engine is None and world.down
+        world.tower("CM-2").set(up=False)
+        timeline.ReceiptsDelay(delay=3).apply(world)
+        world.drop_links("smppclient1")
+        run_for(clock, 11)
+        assert not world.engine.network.towers["CM-2"].up and world.factory.faults_for(world.config.account("smppclient1")).receipt_delay == 3
+
     def test_a_crash_while_down_changes_nothing(self, clock, tmp_path):
         world, sender, _ = world_and_sender(clock, tmp_path)
         world.crash(down_for=10)

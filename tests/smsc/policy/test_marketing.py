@@ -94,15 +94,6 @@ class TestChineseMarketing:
         problem = check_marketing("双11大促，全场5折", CHINA, registered_sender=True)
         assert problem == MarketingProblem(OPT_OUT, "marketing must end with an opt-out such as 退订回T")
 
-    def test_a_long_message_is_judged_by_what_each_segment_shows(self):
-        """The SMSC answers each segment alone: the first (signature, no opt-out yet) and a
-        middle one pass; the last must end with the opt-out; none is refused for a signature
-        it cannot see."""
-        assert check_marketing("【京东】双11大促，全场", CHINA, registered_sender=False, part=(1, 3)) is None
-        assert check_marketing("五折，快来", CHINA, registered_sender=False, part=(2, 3)) is None
-        assert check_marketing("抢购。退订回T", CHINA, registered_sender=False, part=(3, 3)) is None
-        assert check_marketing("抢购。", CHINA, registered_sender=False, part=(3, 3)).code == OPT_OUT
-
     def test_full_width_letters_and_a_final_full_stop(self):
         """Chinese input methods type 退订回Ｔ in full width and end sentences with 。."""
         assert check_marketing("【京东】大促，退订回Ｔ。", CHINA, registered_sender=False) is None
