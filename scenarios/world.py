@@ -219,7 +219,7 @@ class World:
         self._throttled_before += self._throttled_now()
         self.engine = self.factory = self.store = None  # nothing of it answers now
         self._generation += 1
-        self.later(down_for, "smsc_started", {"recovered": "pending messages and unsent receipts"}, self._start_smsc)
+        self.later(down_for, "smsc_started", {}, self._start_smsc)  # it recovers pending messages and receipts
 
     def _throttled_now(self) -> int:
         if self.engine is None:
