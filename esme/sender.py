@@ -62,7 +62,7 @@ class _Message:
     text: str
     source: str | None
     receipt: bool
-    fields: dict  # service_type, priority_flag
+    fields: dict  # service_type, priority_flag, validity_period
     built_by: "Sender | None" = None  # whose settings split it (another SMSC's may differ)
     parts: list = attrs.Factory(list)
     accepted: defer.Deferred = attrs.Factory(defer.Deferred)  # every segment answered
@@ -193,11 +193,15 @@ class Sender:
         timed out, when receipt is asked)."""
         return self.submit(destination, text, source, receipt).finished
 
-    def submit(self, destination: str, text: str, source: str | None = None, receipt: bool = True, service_type: str = "", priority: int = 0):
+    def submit(self, destination: str, text: str, source: str | None = None, receipt: bool = True, service_type: str = "",
+               priority: int = 0, validity_period: str = ""):  # fmt: skip
         """Queue a text; returns a handle with two Deferreds firing an Outcome: `accepted` when
         the SMSC has answered every segment, `finished` when every segment is final.
-        service_type and priority_flag go out as given (carriers class traffic by them: OTP, MKT)."""
-        message = _Message(destination, text, source, receipt, {"service_type": service_type, "priority_flag": priority})
+        service_type, priority_flag and validity_period go out as given (carriers class traffic by
+        them: OTP, MKT; validity_period is an SMPP time, "" for the SMSC's default, pdu.times.relative
+        writes one)."""
+        fields = {"service_type": service_type, "priority_flag": priority, "validity_period": validity_period}
+        message = _Message(destination, text, source, receipt, fields)
         self.adopt(message)
         return message
 

@@ -10,6 +10,7 @@ import attrs
 from pdu.config_file import ConfigError, ConfigProblem, line_of, read_toml, structure_part
 from scenarios import model, timeline
 from smsc.config import Config
+from smsc.policy.keywords import KeywordFileError, load_keywords, normalise
 
 SHIPPED = Path(__file__).parent
 
@@ -57,17 +58,57 @@ def _checked(data: dict, source: str, path: Path, seed: int | None) -> tuple[mod
 def _structure(data: dict, source: str, path: Path) -> model.Scenario:
     data.setdefault("name", path.stem)
     if isinstance(data.get("timeline"), list):  # a step's own keys are its action's
-        data["timeline"] = [_step(entry) for entry in data["timeline"]]
+        data["timeline"] = [_step(entry, str(path.parent)) for entry in data["timeline"]]
     scenario = structure_part(data, model.Scenario, str(path), source)
     config = smsc_config(scenario, str(path), source)  # the overrides must make a valid config
-    towers = {tower.id for carrier in config.network.carriers for tower in carrier.towers}
     for index, step in enumerate(scenario.timeline):
         action = timeline.action(step, str(path), source, index)
-        if getattr(action, "tower", None) is not None and action.tower not in towers:
-            key = f"timeline[{index}].tower"
-            message = f"expected a tower of the network ({', '.join(sorted(towers))}), got {action.tower!r}"
+        problem = _step_problem(action, config)
+        if problem is not None:
+            key, message = f"timeline[{index}].{problem[0]}", problem[1]
             raise ConfigError(str(path), (ConfigProblem(key, line_of(source, key), message),))
+    accounts = [account.system_id for account in config.accounts]
+    for at, esme in enumerate(scenario.esme):
+        key, earlier = f"esme[{at}].system_id", [esme.system_id for esme in scenario.esme[:at]]
+        if esme.system_id not in accounts:
+            message = f"expected an account of [[smsc.accounts]] ({', '.join(accounts)}), got {esme.system_id!r}"
+        elif esme.system_id in earlier:
+            message = (f"esme[{earlier.index(esme.system_id)}] binds as {esme.system_id!r} already; the SMSC hands an "
+                       "account's receipts to any of its binds, so give each ESME an account of its own")  # fmt: skip
+        else:
+            continue
+        raise ConfigError(str(path), (ConfigProblem(key, line_of(source, key), message),))
+    lists = {entry.name for entry in config.policy.keywords}
+    for at, esme in enumerate(scenario.esme):
+        for index, campaign in enumerate(esme.campaign):
+            if campaign.blocked and campaign.blocked not in lists:
+                key = f"esme[{at}].campaign[{index}].blocked"
+                message = f"expected a keyword list of [[smsc.policy.keywords]] ({', '.join(sorted(lists)) or 'none'}), got {campaign.blocked!r}"
+                raise ConfigError(str(path), (ConfigProblem(key, line_of(source, key), message),))
     return scenario
+
+
+def _step_problem(action, config: Config) -> tuple[str, str] | None:
+    """(key, what was expected) when a step names what the network or config lacks."""
+    towers = {tower.id for carrier in config.network.carriers for tower in carrier.towers}
+    if getattr(action, "tower", None) is not None and action.tower not in towers:
+        return "tower", f"expected a tower of the network ({', '.join(sorted(towers))}), got {action.tower!r}"
+    accounts = [account.system_id for account in config.accounts]
+    if getattr(action, "account", None) is not None and action.account not in accounts:
+        return "account", f"expected an account of [[smsc.accounts]] ({', '.join(accounts)}), got {action.account!r}"
+    if isinstance(action, timeline.Keywords):
+        lists = [entry.name for entry in config.policy.keywords]
+        if action.list not in lists:
+            return "list", f"expected a keyword list of [[smsc.policy.keywords]] ({', '.join(lists) or 'none'}), got {action.list!r}"
+        try:
+            if action.file is not None:
+                load_keywords(action.file)
+            for word in action.words or ():
+                if not normalise(word).text:
+                    return "words", f"keyword {word!r} has no letters or digits left to match"
+        except KeywordFileError as error:
+            return "file", str(error)
+    return None
 
 
 def smsc_config(scenario: model.Scenario, file: str = "", source: str = "") -> Config:
@@ -79,8 +120,8 @@ def smsc_config(scenario: model.Scenario, file: str = "", source: str = "") -> C
 
 
 
-def _step(entry):
+def _step(entry, folder: str):
     if not isinstance(entry, dict):
         return entry
     entry = dict(entry)
-    return {key: entry.pop(key) for key in ("at", "do") if key in entry} | {"params": entry}
+    return {key: entry.pop(key) for key in ("at", "do") if key in entry} | {"params": entry, "folder": folder}

@@ -52,8 +52,18 @@ class Campaign:
     long_share: float = attrs.field(default=0.0, validator=_share)  # texts longer than one segment
     unicode_share: float = attrs.field(default=0.0, validator=_share)  # Chinese texts (UCS-2)
     text: str = ""  # one text for every message instead of the built-in samples
+    texts: tuple[str, ...] = ()  # texts taken in turn instead of the samples (variants of one)
     source: str = "10690001"
     receipt: bool = True
+    validity: Seconds | None = attrs.field(default=None, validator=attrs.validators.optional(_positive))  # None: the SMSC's default
+    priority: int = attrs.field(default=0, validator=attrs.validators.in_(range(4)))  # priority_flag of every submit
+    blocked: str = ""  # a keyword list every text holds a word of (whatever its disguise): expect its action
+
+    def __attrs_post_init__(self):
+        if self.text and self.texts:
+            raise ValueError("give text (one for every message) or texts (taken in turn), not both")
+        if any(not text for text in self.texts):
+            raise ValueError("texts must not hold an empty text")
 
 
 @attrs.frozen
@@ -73,18 +83,36 @@ class Step:
     at: Seconds
     do: str
     params: dict = attrs.field(factory=dict)
+    folder: str = ""  # the scenario file's: a step's files are found there
+
+
+# What a message can end as, for the ESME: a receipt's stat, or why there is none.
+STATES = ("DELIVRD", "UNDELIV", "EXPIRED", "REJECTD", "DELETED", "ACCEPTD", "UNKNOWN", "REFUSED", "ACCEPTED",
+          "no receipt", "NOT SENT")  # fmt: skip
+
+
+def _states(instance, attribute, value):
+    unknown = sorted(set(value) - set(STATES))
+    if unknown:
+        raise ValueError(f"{attribute.name} must name final states ({', '.join(STATES)}); not {', '.join(unknown)}")
+    if any(not isinstance(count, int) or count < 0 for count in value.values()):
+        raise ValueError(f"{attribute.name} must give each state a count of 0 or more")
 
 
 @attrs.frozen
 class Expectations:
     delivered_share: float | None = attrs.field(default=None)  # at least this share of accepted messages DELIVRD
-    blocked_rejected: bool = False  # every message with a blocked keyword ends REJECTD (or is refused)
+    blocked_rejected: bool = False  # every message of a `blocked` campaign meets its list's action; no other is caught
     nothing_lost: bool = True  # every acknowledged message reaches a final state at the SMSC
     no_duplicates: bool = True  # no handset gets one message twice
     receipt_p99: Seconds | None = None  # submit to receipt, all traffic
     otp_receipt_p99: Seconds | None = None  # submit to receipt, OTP traffic only
-    throttles_seen: bool = False  # the SMSC throttled, and the ESMEs retried until accepted
-    opted_out_untouched: bool = False  # no marketing reaches a number after it opted out
+    throttles_seen: bool = False  # the SMSC throttled, the ESMEs retried each throttled submit until accepted
+    opted_out_untouched: bool = False  # no marketing reaches a number from a sender after it opted out of it
+    quiet_hours_kept: bool = False  # no marketing delivered outside its recipient's delivery window
+    exact_outcomes: bool = False  # each ESME outcome is the SMSC's; UNKNOWN only for what was in flight
+    states_at_least: dict[str, int] = attrs.field(factory=dict, validator=_states)  # messages per final state
+    states_at_most: dict[str, int] = attrs.field(factory=dict, validator=_states)
 
 
 @attrs.frozen

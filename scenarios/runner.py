@@ -138,7 +138,8 @@ class _Feeder:
         self._sent.append(one)
         self._record(one.submitted_at, "submit", {
             "msg": one.index, "esme": message.esme, "campaign": message.campaign, "class": message.kind, "to": message.destination})  # fmt: skip
-        handle = self._senders[message.esme].submit(message.destination, message.text, message.source, message.receipt, service_type=message.service_type)
+        handle = self._senders[message.esme].submit(message.destination, message.text, message.source, message.receipt,
+                                                    message.service_type, message.priority, message.validity_period)  # fmt: skip
         handle.accepted.addCallback(self._answered, one)
         handle.finished.addCallback(self._finished, one)
 

@@ -1,11 +1,13 @@
 """A scenario's traffic as a list of messages due at their offsets: each campaign offers its
 rate evenly from its start, to numbers and texts drawn with the seed (OTP, notification and
-marketing samples, some long, some Chinese), so a seed always gives the same traffic."""
+marketing samples, some long, some Chinese; or the campaign's own texts in turn), so a seed
+always gives the same traffic."""
 
 import random
 
 import attrs
 
+from pdu import times
 from scenarios.model import Campaign, Esme, Scenario
 
 SERVICE_TYPES = {"otp": "OTP", "notification": "", "marketing": "MKT"}
@@ -33,10 +35,16 @@ class Outgoing:
     text: str
     source: str
     receipt: bool
+    priority: int = 0
+    validity: float | None = None  # seconds; None: the SMSC's default
 
     @property
     def service_type(self) -> str:
         return SERVICE_TYPES[self.kind]
+
+    @property
+    def validity_period(self) -> str:
+        return times.relative(self.validity) if self.validity is not None else ""
 
 
 def plan(scenario: Scenario, reserved_suffixes: tuple[str, ...]) -> list[Outgoing]:
@@ -57,9 +65,10 @@ def _campaign(scenario: Scenario, esme: Esme, campaign: Campaign, reserved: tupl
     messages = []
     for index in range(count):
         kind = rng.choices(kinds, weights)[0]
-        text = campaign.text or _text(rng, kind, campaign)
+        text = campaign.text or (campaign.texts[index % len(campaign.texts)] if campaign.texts else _text(rng, kind, campaign))
         messages.append(Outgoing(campaign.start + index / campaign.rate, esme.name, campaign.name, kind,
-                                 numbers[index % len(numbers)], text, campaign.source, campaign.receipt))  # fmt: skip
+                                 numbers[index % len(numbers)], text, campaign.source, campaign.receipt,
+                                 campaign.priority, campaign.validity))  # fmt: skip
     return messages
 
 

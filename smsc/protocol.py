@@ -21,7 +21,7 @@ from smpp.pdu import constants, operations, pdu_types
 from smpp.pdu.error import PDUParseError
 from smpp.pdu.operations import GenericNack, getPDUClass
 from smpp.pdu.pdu_types import CommandId, PDUDataRequest, PDURequest, PDUResponse
-from smpp.twisted.protocol import DataHandlerResponse, SMPPServerProtocol, SMPPSessionStates
+from smpp.twisted.protocol import DataHandlerResponse, SMPPClientSessionStateError, SMPPServerProtocol, SMPPSessionStates
 from twisted.cred import error as cred_error
 from twisted.internet import defer
 from twisted.logger import Logger
@@ -69,6 +69,7 @@ class SmscProtocol(SMPPServerProtocol):
         self._request_octets = None  # the PDU being read, while its handlers run
         self._raw_waiting: set[defer.Deferred] = set()  # requests answered from octets, not yet answered
         self._timers_pushed_at = float("-inf")  # when the link timers were last pushed back
+        self._answers_until = float("-inf")  # when the last answer a fault made late is written
         self.outbind = None  # a pdu.wire.Outbind to send first, on connections we dialled
 
     def connectionMade(self):
@@ -212,6 +213,7 @@ class SmscProtocol(SMPPServerProtocol):
             octets = wire_faults.malformed(octets)
         delay = wire_faults.response_delay(self._faults, self._rng, accepted_submit=accepted)
         if delay:
+            self._late_answer(delay)
             self.callLater(delay, self._write_if_connected, octets)
         else:
             self._write_if_connected(octets)
@@ -300,9 +302,30 @@ class SmscProtocol(SMPPServerProtocol):
         response = reqPDU.requireAck(reqPDU.seqNum, status, **params)
         response.answer_status = getattr(reqPDU, "answer_status", None)
         if delay:
+            self._late_answer(delay)
             self.callLater(delay, self._send_if_connected, response, accepted_submit)
         else:
             self._send_if_connected(response, accepted_submit)
+
+    def _late_answer(self, delay: float) -> None:
+        self._answers_until = max(self._answers_until, self.factory.clock.seconds() + delay)
+
+    def onPDURequest_unbind(self, reqPDU):
+        """As smpp.twisted does it, except that the link closes only once the unbind_resp and
+        the answers before it are written, however late the session's faults make them (else
+        a late unbind_resp never leaves, and the ESME sees its link lost instead)."""
+        self.sessionState = SMPPSessionStates.UNBIND_RECEIVED
+        self.cancelEnquireLinkTimer()
+        self.cancelOutboundTransactions(SMPPClientSessionStateError("Unbind received"))
+        self.finishInboundTxns().addCallback(self._unbind_answered, reqPDU)
+
+    def _unbind_answered(self, _, reqPDU) -> None:
+        self.sendResponse(reqPDU)
+        wait = self._answers_until - self.factory.clock.seconds()
+        if wait > 0:
+            self.callLater(wait, self.disconnect)
+        else:
+            self.disconnect()
 
     def _send_if_connected(self, response, accepted_submit: bool) -> None:
         if not self.connected:

@@ -8,6 +8,7 @@ the lists loaded; nothing is raised, nothing is written: the engine acts on the 
 
 import functools
 
+import attrs
 import phonenumbers
 
 from pdu import segments
@@ -45,11 +46,14 @@ class Policy:
         self._long_messages = LongMessages()
         self.reload()
 
-    def reload(self) -> dict:
-        """Read the keyword lists and blacklists again; nothing changes if one is bad."""
-        lists = {entry.name: (entry, load_keywords(entry.file)) for entry in self._settings.keywords}
-        blacklist = frozenset().union(*(load_numbers(entry.file) for entry in self._settings.blacklists))
-        self._lists, self._blacklist = lists, blacklist
+    def reload(self, keywords: tuple | None = None) -> dict:
+        """Read the keyword lists and blacklists again; nothing changes if one is bad. With
+        `keywords` (smsc.policy.config.KeywordList values), those lists replace the configured
+        ones: a list read from another file, changed at run time."""
+        settings = self._settings if keywords is None else attrs.evolve(self._settings, keywords=tuple(keywords))
+        lists = {entry.name: (entry, load_keywords(entry.file)) for entry in settings.keywords}
+        blacklist = frozenset().union(*(load_numbers(entry.file) for entry in settings.blacklists))
+        self._settings, self._lists, self._blacklist = settings, lists, blacklist
         self._matchers: dict[str, KeywordMatcher] = {}
         return self.summary()
 

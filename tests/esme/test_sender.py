@@ -11,6 +11,7 @@ from smpp.pdu.pdu_types import AddrNpi, AddrTon
 from esme import outcome
 from esme.sender import Sender, receipt_correlator
 from esme.settings import BindMode, Settings
+from pdu import times
 from smsc.faults import WireFaults
 from smsc.personality import BUILT_IN
 from tests.esme.conftest import Harness
@@ -55,6 +56,14 @@ class TestSend:
         harness = Harness(clock, settings=Settings(enquire_link=0, receipt_timeout=60)).start()
         result = harness.result(harness.sender.send("8613800130007", "hello", source="10690001"))
         assert result.accepted and result.state == outcome.NO_RECEIPT
+
+    def test_validity_period_goes_out(self, harness):
+        """A relative validity_period of two minutes: the handset stays absent (...0002), so the
+        message EXPIREs when it ends, not after the SMSC's default of two days."""
+        sent = harness.sender.submit("8613800130002", "hello", source="10690001", validity_period=times.relative(120))
+        start = harness.clock.seconds()
+        result = harness.result(sent.finished, seconds=300)
+        assert result.state == "EXPIRED" and 120 <= harness.clock.seconds() - start <= 125
 
 
 class TestPersonalities:

@@ -139,6 +139,19 @@ class TestRefusedUpFront:
         ]]  # fmt: skip
         assert live.unsupported_steps(Scenario(name="x", title="x", duration=1, timeline=tuple(steps))) == []
 
+    def test_late_receipts_run_live_and_a_crash_keywords_and_handsets_do_not(self):
+        """receipts_delay is a wire fault the API sets; the API has nothing to kill the SMSC,
+        change a keyword list's words or make handsets churn: each is refused, naming what it needs."""
+        steps = (
+            Step(0, "receipts_delay", {"delay": 30, "seconds": 60}),
+            Step(1, "smsc_crash", {"down_for": 10}),
+            Step(2, "keywords", {"list": "gambling", "words": ["赌场"]}),
+            Step(3, "handsets", {"absent": {"share": 0.5}, "seconds": 30}),
+        )
+        problems = live.unsupported_steps(Scenario(name="x", title="x", duration=1, timeline=steps))
+        assert [problem.split(":")[0] for problem in problems] == ["timeline[1] smsc_crash", "timeline[2] keywords", "timeline[3] handsets"]
+        assert ["crash" in problems[0], "set_keywords" in problems[1], "handsets" in problems[2]] == [True, True, True]
+
     def test_a_step_the_api_cannot_do_is_named(self, monkeypatch):
         """A step whose action needs what LiveWorld lacks (here, a restart) is refused, naming the step and what it needs."""
 
