@@ -23,6 +23,14 @@ def _positive(instance, attribute, value):
         raise ValueError(f"{attribute.name} must be above 0, got {value}")
 
 
+def _unique_names(attribute, entries) -> None:
+    """Names seed each entry's chance and label its log lines: two alike would share both."""
+    names = [entry.name for entry in entries]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ValueError(f"{attribute.name} must have names of their own; {', '.join(twice)} comes twice")
+
+
 def _mix(instance, attribute, value):
     unknown = set(value) - set(CLASSES)
     if unknown:
@@ -36,9 +44,14 @@ class Numbers:
     """The handsets a campaign writes to: `count` numbers under `prefix` (13 digits, drawn
     with the seed, none ending in a test-number suffix), or the listed ones."""
 
-    prefix: str = "86138"
+    prefix: str = attrs.field(default="86138", validator=attrs.validators.matches_re(r"[0-9]{1,12}"))
     count: int = attrs.field(default=100, validator=_positive)
     listed: tuple[str, ...] = ()
+
+    @count.validator
+    def _room(self, attribute, value):
+        if 10 ** (13 - len(self.prefix)) < 2 * value:
+            raise ValueError(f"count must leave room under the prefix: {value} numbers of 13 digits under {self.prefix!r} is too many")
 
 
 @attrs.frozen
@@ -72,8 +85,8 @@ class Esme:
     system_id: str = "smppclient1"
     password: str = "password"
     window: int = attrs.field(default=10, validator=_positive)
-    tps: float = 0.0  # the ESME's own limit, segments a second; 0: none
-    campaign: tuple[Campaign, ...] = ()  # [[esme.campaign]] tables
+    tps: float = attrs.field(default=0.0, validator=attrs.validators.ge(0))  # the ESME's own limit, segments a second; 0: none
+    campaign: tuple[Campaign, ...] = attrs.field(default=(), validator=lambda _, attribute, value: _unique_names(attribute, value))  # [[esme.campaign]] tables
 
 
 @attrs.frozen
@@ -125,6 +138,6 @@ class Scenario:
     seed: int = 1
     drain: Seconds = Seconds(3600)  # after the traffic, how long stragglers may take to end
     smsc: dict = attrs.field(factory=dict)  # overrides of smsc serve's config, as in smsc.toml
-    esme: tuple[Esme, ...] = ()  # [[esme]] tables
+    esme: tuple[Esme, ...] = attrs.field(default=(), validator=lambda _, attribute, value: _unique_names(attribute, value))  # [[esme]] tables
     timeline: tuple[Step, ...] = ()
     expect: Expectations = Expectations()

@@ -131,3 +131,18 @@ def test_every_shipped_scenario_loads():
     for path in files.shipped():
         scenario = files.load(str(path))
         assert scenario.title and scenario.description.strip() and scenario.esme, path
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (('name = "shop"', 'name = "shop"\ntps = -1'), "tps"),
+        (("rate = 2", 'rate = 2\nnumbers = { prefix = "861380013000", count = 50 }'), "count must leave room under the prefix"),
+        (("rate = 2", 'rate = 2\nnumbers = { prefix = "86x" }'), "prefix"),
+        (("[[timeline]]", '[[esme.campaign]]\nname = "c"\nrate = 1\n\n[[timeline]]'), "campaign must have names of their own; c comes twice"),
+    ],
+)
+def test_what_would_fail_the_run_fails_the_load(tmp_path, change, expected):
+    """Mistakes that used to load and then crash the run are found at load."""
+    with pytest.raises(ConfigError, match=expected):
+        files.load(write(tmp_path, GOOD.replace(*change)))

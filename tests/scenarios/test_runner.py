@@ -3,6 +3,9 @@ finds the first divergence, and the shipped scenarios' expectations hold."""
 
 import io
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -151,6 +154,20 @@ def test_every_kind_of_step_gives_the_same_log_for_a_seed(tmp_path, capsys):
     log = tmp_path / "every.jsonl"
     log.write_text(first_log)
     assert cli.main(["scenario", "replay", str(log)]) == 0
+
+
+def test_same_log_from_two_processes(short, tmp_path):
+    """Two processes with different hash seeds (set and dict order of strings differ) write
+    the same log: nothing in a run depends on the process."""
+    logs = []
+    for hash_seed in ("1", "2"):
+        log = tmp_path / f"run-{hash_seed}.jsonl"
+        environment = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run([sys.executable, "-m", "smsc.cli", "scenario", "run", short, "--log", str(log)],
+                              capture_output=True, text=True, timeout=300, env=environment)  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        logs.append(log.read_bytes())
+    assert logs[0] == logs[1]
 
 
 def test_another_seed_another_run(short):
