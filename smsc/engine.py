@@ -614,7 +614,7 @@ class Engine:
 
     def _send_receipts(self, pending: Pending, operations: list) -> None:
         copies = 2 if self.faults_for(pending.account).duplicate_receipts else 1  # a wire fault on demand
-        self.outbox.send(operations, pending.number, copies)
+        self.outbox.send(operations, pending.number, copies, (pending.state.name, pending.submitted_at))
 
     def _change(self, pending: Pending, due_at: float, done_at: float | None = None, charge: int | None = None) -> ChangeMessage:
         return ChangeMessage(pending.number, int(pending.state), pending.attempts, due_at, done_at, pending.error, charge=charge)

@@ -43,8 +43,9 @@ class Outbox:
             operations.append(AddEvent(TraceEvent(number, now, "receipt queued", detail)))
         return operations
 
-    def send(self, operations: list, number: int | None = None, copies: int = 1) -> None:
-        """Hand the now committed outbox entries among `operations` to the ESME."""
+    def send(self, operations: list, number: int | None = None, copies: int = 1, receipt: tuple | None = None) -> None:
+        """Hand the now committed outbox entries among `operations` to the ESME. receipt:
+        (state name, submitted_at) when they are a message's receipt, to time it."""
         for operation in operations:
             if isinstance(operation, AddOutbox):
                 entry = operation.entry
@@ -54,7 +55,7 @@ class Outbox:
                 if not self._room(entry.account):
                     continue
                 for _ in range(copies):
-                    self._hand(entry, value, number)
+                    self._hand(entry, value, number, receipt)
 
     def _room(self, account: str) -> bool:
         """Whether an entry may wait in memory; if not it is spilled: on disk only, for now."""
@@ -63,9 +64,9 @@ class Outbox:
             return False
         return True
 
-    def _hand(self, entry: OutboxEntry, value, number: int | None) -> None:
+    def _hand(self, entry: OutboxEntry, value, number: int | None, receipt: tuple | None = None) -> None:
         self._handed[entry.account] = entry.id
-        self._outbound.send(entry.account, value, *self._answers(entry.id, number), created_at=entry.created_at)
+        self._outbound.send(entry.account, value, *self._answers(entry.id, number), created_at=entry.created_at, receipt=receipt)
 
     def _drained(self, account: str) -> None:
         """The account's queue is empty: read back the next spilled batch, oldest first."""
