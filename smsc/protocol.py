@@ -132,12 +132,13 @@ class SmscProtocol(SMPPServerProtocol):
         sequence = sequence or None
         if status and status not in _KNOWN_STATUSES:
             status = OTHER
+        received = self.counts.received
         if command_id not in constants.command_id_value_map:
-            self.counts.received[OTHER, status] += 1
+            received[OTHER, status] = received.get((OTHER, status), 0) + 1
             log.info("{peer}: unknown command_id 0x{command_id:08X}, nacked", peer=self._peer(), command_id=command_id)
             self.sendPDU(GenericNack(seqNum=sequence, status=pdu_types.CommandStatus.ESME_RINVCMDID))
             return
-        self.counts.received[command_id, status] += 1
+        received[command_id, status] = received.get((command_id, status), 0) + 1
         if command_id in raw_requests.COMMANDS:
             self._answer_raw(command_id, sequence or 0, message[16:])
             return
@@ -228,7 +229,8 @@ class SmscProtocol(SMPPServerProtocol):
     def _write_if_connected(self, octets: bytes) -> None:
         if self.connected and not self._faults.silent:
             self.transport.write(octets)
-            self.counts.sent[struct.unpack_from("!LL", octets, 4)] += 1
+            sent, key = self.counts.sent, struct.unpack_from("!LL", octets, 4)
+            sent[key] = sent.get(key, 0) + 1
 
     def endPDURead(self):
         super().endPDURead()
@@ -320,7 +322,7 @@ class SmscProtocol(SMPPServerProtocol):
             return
         if accepted_submit and self._faults.malformed_share and self._rng.random() < self._faults.malformed_share:
             self.transport.write(wire_faults.malformed(self.encoder.encode(response)))
-            self.counts.sent[constants.command_id_name_map[response.id.name], 0] += 1
+            self.counts.wrote(constants.command_id_name_map[response.id.name], 0)
             return
         self.sendPDU(response)
 
@@ -328,11 +330,11 @@ class SmscProtocol(SMPPServerProtocol):
         status = getattr(pdu, "answer_status", None)
         if status is None or library_knows_status(status):
             super().sendPDU(pdu)
-            self.counts.sent[constants.command_id_name_map[pdu.id.name], constants.command_status_name_map[pdu.status.name]] += 1
+            self.counts.wrote(constants.command_id_name_map[pdu.id.name], constants.command_status_name_map[pdu.status.name])
             return
         octets = self.encoder.encode(pdu)  # with ESME_RUNKNOWNERR in place of the vendor code
         self.transport.write(octets[:8] + int(status).to_bytes(4, "big") + octets[12:])
-        self.counts.sent[constants.command_id_name_map[pdu.id.name], int(status)] += 1
+        self.counts.wrote(constants.command_id_name_map[pdu.id.name], int(status))
         self.onSMPPOperation()
 
     def PDUResponseReceived(self, pdu):
@@ -473,7 +475,8 @@ class SmscProtocol(SMPPServerProtocol):
             octets = fast.write_deliver_sm(value, sequence)
             if octets is not None:  # written without smpp.pdu; smpp.twisted still tracks it
                 self.transport.write(octets)
-                self.counts.sent[_DELIVER_SM_OK] += 1
+                sent = self.counts.sent
+                sent[_DELIVER_SM_OK] = sent.get(_DELIVER_SM_OK, 0) + 1
                 self.onSMPPOperation()
                 return self.startOutboundTransaction(operations.DeliverSM(sequence), self.config().responseTimerSecs)
         return self.sendDataRequest(value.to_pdu())

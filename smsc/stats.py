@@ -42,12 +42,17 @@ OTHER = -1
 class SessionCounts:
     """What the SMPP sessions count as it happens, shared by every session of a factory: PDUs
     read and written by (command_id, command_status), and submits turned away because the
-    session's window was full. One dict update a PDU on the hot path; read by snapshot()."""
+    session's window was full. One dict update a PDU on the hot path (`d[k] = d.get(k, 0) + 1`
+    on a plain dict: half the instructions of a Counter's `+= 1`); read by snapshot()."""
 
     def __init__(self):
-        self.received: collections.Counter = collections.Counter()  # (command_id, command_status) -> PDUs
-        self.sent: collections.Counter = collections.Counter()
+        self.received: dict[tuple[int, int], int] = {}  # (command_id, command_status) -> PDUs
+        self.sent: dict[tuple[int, int], int] = {}
         self.window_full: collections.Counter = collections.Counter()  # system_id -> submits
+
+    def wrote(self, command_id: int, status: int) -> None:
+        """A PDU written off the hot path (the hot path updates `sent` in place)."""
+        self.sent[command_id, status] = self.sent.get((command_id, status), 0) + 1
 
     def snapshot(self) -> dict:
         """{"pdus": {("in" or "out", command_id, command_status): count}, "window_full": {system_id: count}}"""
