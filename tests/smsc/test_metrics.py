@@ -1,6 +1,7 @@
 """What the SMSC counts for /metrics as it happens: PDUs by command and status, full windows,
 receipt latencies; and the Prometheus endpoint that reads them with the core's snapshots."""
 
+import json
 import pathlib
 import re
 import struct
@@ -286,6 +287,19 @@ class TestDocumented:
         section = text[text.index("## GET /metrics"):]
         section = section[:section.index("\n## ", 1)]
         assert sorted(name for name in names if f"`{name}`" not in section) == []
+
+    def test_grafana_dashboard_queries_only_exposed_metrics(self, clock):
+        """docs/grafana-dashboard.json is JSON Grafana can import, and every metric its queries name is one /metrics exposes."""
+        text = (DOCS / "grafana-dashboard.json").read_text()
+        dashboard = json.loads(text)
+        queries = [target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])]
+        assert dashboard["title"] and len(queries) >= 7 and all(queries)
+        used = set(re.findall(r"\b((?:smsc|process)_[a-z_]+)\b", text))  # in queries, variables and descriptions
+        exposed = scrape(make_factory(clock), clock).names()
+        assert sorted(used - exposed) == []
+        for wanted in ("smsc_messages_submitted_total", "smsc_receipt_latency_seconds_bucket", "smsc_throttled_total",
+                       "smsc_tower_queue_messages", "smsc_binds", "smsc_receipt_latency_seconds_count"):  # fmt: skip
+            assert wanted in used
 
 
 # -- on loopback, `smsc serve` as a user starts it --------------------------------------------
