@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--config", metavar="FILE", help="TOML config file; flags override it")
     serve.add_argument("--smpp", metavar="HOST:PORT", help="SMPP listen address (default 127.0.0.1:2775)")
-    serve.add_argument("--http", metavar="HOST:PORT", help="HTTP API listen address (default 127.0.0.1:8775)")
+    serve.add_argument("--http", metavar="HOST:PORT", help="HTTP listen address: the API at /api/, Prometheus metrics at /metrics (default 127.0.0.1:8775)")
     serve.add_argument("--data", metavar="DIR", help="where the SMSC keeps its data (default ./var)")
     serve.add_argument("--tls", metavar="HOST:PORT", help="also serve SMPP over TLS here (needs --tls-cert and --tls-key)")
     serve.add_argument("--tls-cert", metavar="PEM", help="TLS certificate file (PEM)")

@@ -627,7 +627,8 @@ class Engine:
 
     def _send_receipts(self, pending: Pending, operations: list) -> None:
         faults = self.faults_for(pending.account)  # wire faults on demand: duplicate or late receipts
-        self.outbox.send(operations, pending.number, 2 if faults.duplicate_receipts else 1, faults.receipt_delay)
+        self.outbox.send(operations, pending.number, 2 if faults.duplicate_receipts else 1, faults.receipt_delay,
+                         (pending.state.name, pending.submitted_at))  # fmt: skip
 
     def _change(self, pending: Pending, due_at: float, done_at: float | None = None, charge: int | None = None) -> ChangeMessage:
         return ChangeMessage(pending.number, int(pending.state), pending.attempts, due_at, done_at, pending.error, charge=charge)

@@ -18,6 +18,7 @@ from pdu.status import MessageState
 from smsc import config_file
 from smsc.faults import WireFaults
 from smsc.http import shapes
+from smsc.http.metrics import MetricsApi
 from smsc.http.policy_api import PolicyApi
 from smsc.http.router import ApiError, Call, Route, site, whole_number
 
@@ -47,6 +48,7 @@ class Api:
             Route("POST", "/api/faults", self.set_faults),
             Route("POST", "/api/sessions/drop", self.drop_sessions),
             *PolicyApi(self._engine).routes(),
+            *MetricsApi(self._engine, self._factory, self._clock).routes(),
         ]
 
     def site(self):
