@@ -20,34 +20,32 @@ import collections
 
 import attrs
 
-
-
-_HEX = set("0123456789abcdef")
 SAME = "same text"  # the evidence key for a receipt that writes the id as the response did
+_OTHER_BASE = {10: 16, 16: 10}
 
 
 def _text_key(message_id: str) -> str:
     return message_id.strip().lower().lstrip("0") or "0"
 
 
-def _by_base(message_id: str) -> dict[int, int]:
-    """The id's number in each base it reads in ({10: n, 16: m}): pdu.receipts.message_id_readings
+def _by_base(message_id: str) -> tuple[tuple[int, int], ...]:
+    """The id's number in each base it reads in ((10, n), (16, m)): pdu.receipts.message_id_readings
     with the base kept, which the evidence needs."""
     written = message_id.strip().lower()
-    if not written or len(written) > 40:
-        return {}
-    readings = {}
-    if written.isdigit():
-        readings[10] = int(written, 10)
-    if set(written) <= _HEX:
-        readings[16] = int(written, 16)
-    return readings
+    if not written or len(written) > 40 or not written.isascii():
+        return ()
+    if not written.strip("0123456789"):
+        return (10, int(written, 10)), (16, int(written, 16))
+    if not written.strip("0123456789abcdef"):
+        return ((16, int(written, 16)),)
+    return ()
 
 
 @attrs.define
 class _Entry:
     key: object  # the caller's handle for the submit
-    message_id: str
+    text_key: str
+    readings: tuple[tuple[int, int], ...]  # (base, number): every number the response id reads as
     deadline: float
     done: bool = False
 
@@ -92,8 +90,8 @@ class Correlator:
                     self._early.pop(key, None)
         return gone
 
-    def _take_early(self, message_id: str):
-        early = self._early.get(_text_key(message_id))  # the same text only: see _plausible
+    def _take_early(self, text_key: str):
+        early = self._early.get(text_key)  # the same text only: see _plausible
         if early is None:
             return None
         for held in early.keys:
@@ -103,11 +101,11 @@ class Correlator:
     def expect(self, key, message_id: str, now: float):
         """A submit answered with message_id now awaits its receipt; returns its receipt when
         that came first (the caller ends the wait if it is final)."""
-        early = self._take_early(message_id)
-        entry = _Entry(key, message_id, now + self._timeout)
-        self._by_text[_text_key(message_id)] = entry
-        for base, number in _by_base(message_id).items():
-            self._by_reading[(base, number)].append(entry)
+        entry = _Entry(key, _text_key(message_id), _by_base(message_id), now + self._timeout)
+        early = self._take_early(entry.text_key) if self._early else None
+        self._by_text[entry.text_key] = entry
+        for reading in entry.readings:
+            self._by_reading[reading].append(entry)
         self._deadlines.append(entry)
         return early
 
@@ -115,7 +113,7 @@ class Correlator:
         """The key of the submit a receipt names, or None. A final receipt ends the wait."""
         entry = self._by_text.get(_text_key(tlv_id)) if tlv_id else None
         if entry is not None and text_id:
-            self._evidence.update(self._pairs(entry.message_id, text_id))  # learn the carrier's habit
+            self._learn(self._pairs(entry, text_id))  # the carrier's habit
         elif entry is None and text_id:
             entry = self._by_receipt_text(text_id)
         if entry is None:
@@ -125,29 +123,32 @@ class Correlator:
         return entry.key
 
     @staticmethod
-    def _pairs(response_id: str, text_id: str) -> set:
+    def _pairs(entry: _Entry, text_id: str) -> set:
         """How a receipt's text id relates to the response's id: the same text, or the same
         number in (response base, receipt base)."""
-        if _text_key(response_id) == _text_key(text_id):
+        if entry.text_key == _text_key(text_id):
             return {SAME}
-        response, receipt = _by_base(response_id), _by_base(text_id)
-        return {(rb, qb) for rb, number in response.items() for qb, other in receipt.items() if number == other}
+        receipt = _by_base(text_id)
+        return {(rb, qb) for rb, number in entry.readings for qb, other in receipt if number == other}
+
+    def _learn(self, pairs) -> None:
+        for pair in pairs:
+            self._evidence[pair] += 1
 
     def _by_receipt_text(self, text_id: str):
         candidates = {}
         same = self._by_text.get(_text_key(text_id))
         if same is not None:
             candidates[id(same)] = (same, {SAME})
-        for receipt_base, number in _by_base(text_id).items():
-            for response_base in (10, 16):
-                if response_base == receipt_base:
-                    continue  # the same number in the same base is the same text, seen above
-                for entry in self._by_reading.get((response_base, number), ()):
-                    if self._plausible(entry.message_id, text_id, response_base):
-                        candidates.setdefault(id(entry), (entry, set()))[1].add((response_base, receipt_base))
+        for receipt_base, number in _by_base(text_id):
+            # The same number in the same base is the same text, seen above.
+            response_base = _OTHER_BASE[receipt_base]
+            for entry in self._by_reading.get((response_base, number), ()):
+                if self._plausible(entry.text_key, text_id, response_base):
+                    candidates.setdefault(id(entry), (entry, set()))[1].add((response_base, receipt_base))
         if len(candidates) == 1:
             ((entry, pairs),) = candidates.values()
-            self._evidence.update(pairs)
+            self._learn(pairs)
             return entry
         # Several fit: trust what this carrier did before; SMPP's own rule (the same text)
         # wins when nothing was seen yet. A tie is left unmatched, not guessed.
@@ -159,24 +160,23 @@ class Correlator:
             return None
         return scored[0][1]
 
-    def _plausible(self, response_id: str, text_id: str, response_base: int) -> bool:
+    def _plausible(self, response_key: str, text_id: str, response_base: int) -> bool:
         """Whether reading the ids in different bases may be trusted: the hex one shows a
         letter, or this carrier was seen doing it. "63" is 99 in hex, and a stale receipt for
         message 99 must not end message 63's wait."""
-        hex_side = response_id if response_base == 16 else text_id
-        return bool(set(hex_side.lower()) & set("abcdef")) or self._evidence[(response_base, 10 if response_base == 16 else 16)] > 0
+        hex_side = response_key if response_base == 16 else text_id.strip().lower()
+        return not hex_side.isdigit() or self._evidence[(response_base, _OTHER_BASE[response_base])] > 0
 
     def _forget(self, entry: _Entry) -> None:
         entry.done = True
-        key = _text_key(entry.message_id)
-        if self._by_text.get(key) is entry:  # an SMSC that restarted its counter may reuse an id
-            del self._by_text[key]
-        for base, number in _by_base(entry.message_id).items():
-            listed = self._by_reading.get((base, number))
+        if self._by_text.get(entry.text_key) is entry:  # an SMSC that restarted its counter may reuse an id
+            del self._by_text[entry.text_key]
+        for reading in entry.readings:
+            listed = self._by_reading.get(reading)
             if listed is not None:
                 listed.remove(entry)
                 if not listed:
-                    del self._by_reading[(base, number)]
+                    del self._by_reading[reading]
 
     def overdue(self, now: float) -> list:
         """Keys of the submits whose receipt did not come in time; they are waited for no more."""

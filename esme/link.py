@@ -19,7 +19,7 @@ log = Logger(namespace="esme.link")
 
 class Link:
     def __init__(self, mode: BindMode, settings: Settings, clock, rng, endpoint, on_data, on_change):
-        """on_data(session, request): a deliver_sm or data_sm arrived on this bind.
+        """on_data(value): a deliver_sm or data_sm (pdu.wire value) arrived on this bind.
         on_change(link): the link was bound or lost."""
         self.mode = mode
         self.settings = settings

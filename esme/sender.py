@@ -12,9 +12,9 @@ reach the handset twice.
 """
 
 import collections
+import functools
 
 import attrs
-from smpp.pdu.error import SMPPGenericNackTransactionError, SMPPTransactionError
 from twisted.internet import defer
 from twisted.logger import Logger
 
@@ -22,12 +22,11 @@ from esme import outcome, retry
 from esme.correlate import Correlator
 from esme.health import Condition, Health
 from esme.link import Link
-from esme.session import response_status
 from esme.settings import Settings
 from esme.throttle import TokenBucket
 from pdu import segments, wire
 from pdu.fields import Address
-from pdu.receipts import NotAReceipt, parse_receipt
+from pdu.receipts import NotAReceipt, receipt_status
 from pdu.status import MessageState
 
 log = Logger(namespace="esme.sender")
@@ -97,6 +96,7 @@ def receipt_correlator(settings: Settings) -> Correlator:
     return Correlator(settings.receipt_timeout, early_hold=settings.response_timeout)
 
 
+@functools.lru_cache(maxsize=64)  # a campaign has one sender or a few
 def _source_address(source: str) -> Address:
     """International number, alphanumeric sender id, or none (the SMSC's default)."""
     if not source:
@@ -116,7 +116,7 @@ class Sender:
         self._clock = clock
         self._rng = rng
         self._on_message = on_message
-        self._links = [Link(mode, settings, clock, rng, endpoint, self._data_request, self._link_changed) for mode in settings.links]
+        self._links = [Link(mode, settings, clock, rng, endpoint, self._message_received, self._link_changed) for mode in settings.links]
         self._queue: collections.deque[_Part] = collections.deque()
         self._in_flight = 0
         self._bucket = TokenBucket(settings.tps, settings.burst)
@@ -257,33 +257,43 @@ class Sender:
         return segments.split(text, method=method, reference=self._reference)
 
     def _drain(self) -> None:
-        while self._queue and self.bound and self._in_flight < self.settings.window:
-            wait = self._bucket.wait(self._clock.seconds())
+        if not self.bound:  # sending binds no link and drops none: asked once, not per submit
+            return
+        window, submit = self.settings.window, self._session.submit
+        while self._queue and self._in_flight < window:
+            now = self._clock.seconds()
+            wait = self._bucket.wait(now)
             if wait > 0:
                 if self._wake is None or not self._wake.active():
                     self._wake = self._clock.callLater(wait, self._drain)
                 return
-            self._bucket.take(self._clock.seconds())
-            self._send(self._queue.popleft())
+            self._bucket.take(now)
+            self._send(self._queue.popleft(), now, submit)
 
-    def _send(self, part: _Part) -> None:
+    def _send(self, part: _Part, now: float, submit) -> None:
         part.attempts += 1
-        part.sent_at = self._clock.seconds()
+        part.sent_at = now
         part.in_flight = True
         if part.first_sent_at is None:
-            part.first_sent_at = part.sent_at
-        self.health.sent(part.sent_at, self._in_flight)
+            part.first_sent_at = now
+        self.health.sent(now, self._in_flight)
         self._in_flight += 1
-        answered = self._session.sendDataRequest(part.submit.to_pdu())
-        answered.addCallbacks(self._accepted, self._not_accepted, callbackArgs=(part,), errbackArgs=(part,))
-        answered.addErrback(lambda failure: log.failure("answer handling failed", failure))
+        submit(part.submit, functools.partial(self._answered, part))
 
-    def _accepted(self, result, part: _Part) -> None:
+    def _answered(self, part: _Part, status: int | None, message_id: str | None) -> None:
+        """The submit's response (status None: none came)."""
         self._in_flight -= 1
         part.in_flight = False
+        if message_id is not None:
+            self._accepted(part, message_id)
+        else:
+            self._not_accepted(part, status)
+        self._drain()
+
+    def _accepted(self, part: _Part, message_id: str) -> None:
         now = self._clock.seconds()
         part.status = 0
-        part.message_id = (result.response.params.get("message_id") or b"").decode("latin-1")
+        part.message_id = message_id
         part.submit_latency = now - part.first_sent_at
         self.health.answered(now, now - part.sent_at)
         if part.message.receipt:
@@ -295,14 +305,9 @@ class Sender:
                 self._final_receipt(part, *early)
         else:
             part.finish(outcome.ACCEPTED)
-        self._drain()
 
-    def _not_accepted(self, failure, part: _Part) -> None:
-        self._in_flight -= 1
-        part.in_flight = False
-        status = None
-        if failure.check(SMPPTransactionError, SMPPGenericNackTransactionError):
-            status = response_status(failure.value.response)
+    def _not_accepted(self, part: _Part, status: int | None) -> None:
+        if status is not None:
             self.health.answered(self._clock.seconds(), self._clock.seconds() - part.sent_at)
         else:
             part.unanswered += 1
@@ -316,7 +321,6 @@ class Sender:
         else:
             part.status = status
             part.finish(outcome.UNKNOWN if status is None else outcome.REFUSED)
-        self._drain()
 
     def _retry(self, part: _Part) -> None:
         del self._retrying[part]
@@ -325,14 +329,13 @@ class Sender:
 
     # -- receipts and mobile-originated messages ---------------------------------------------
 
-    def _data_request(self, session, request) -> None:
-        value = wire.from_pdu(request)
+    def _message_received(self, value) -> None:
+        """Answered ESME_ROK once this returns: a receipt we cannot match is still received."""
         if not value.esm_class & RECEIPT_TYPES:
             if self._on_message is not None:
                 self._on_message(value)
-            return None
+            return
         self._receipt(value)
-        return None  # ESME_ROK: a receipt we cannot match is still received
 
     def _receipt(self, value) -> None:
         read = _read_receipt(value)
@@ -385,8 +388,7 @@ def _read_receipt(value):
     text = value.tlvs.get("message_payload") or getattr(value, "short_message", b"") or b""
     tlv_id = value.tlvs.get("receipted_message_id")
     try:
-        read = parse_receipt(text.decode("latin-1"))
-        text_id, state, error = read.message_id, read.state, read.error
+        text_id, state, error = receipt_status(text.decode("latin-1"))
     except NotAReceipt:
         if tlv_id is None or "message_state" not in value.tlvs:
             return None

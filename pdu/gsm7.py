@@ -5,6 +5,8 @@ octet, which is what SMSCs expect; packing eight septets into seven octets is wh
 interface does and what a few carriers want on the wire, so both are here.
 """
 
+import re
+
 import attrs
 
 ESCAPE = 0x1B
@@ -33,6 +35,13 @@ EXTENSION_TABLE = {
 
 _BASIC_SEPTET = {char: septet for septet, char in enumerate(BASIC_TABLE) if septet != ESCAPE}
 _EXTENSION_SEPTET = {char: septet for septet, char in EXTENSION_TABLE.items()}
+# Whole texts at C speed: one translation to unpacked septets, one search for a character
+# outside the alphabet (the first, for the error).
+_TO_SEPTETS = str.maketrans(
+    {**{char: chr(septet) for char, septet in _BASIC_SEPTET.items()},
+     **{char: chr(ESCAPE) + chr(septet) for char, septet in _EXTENSION_SEPTET.items()}}
+)  # fmt: skip
+_OUTSIDE_ALPHABET = re.compile("[^" + re.escape("".join(_BASIC_SEPTET) + "".join(_EXTENSION_SEPTET)) + "]")
 
 
 @attrs.frozen
@@ -73,33 +82,20 @@ def septet_cost(char: str) -> int | None:
 
 def fits(text: str) -> bool:
     """True when every character of text is in the default alphabet or its extension."""
-    return all(septet_cost(char) is not None for char in text)
+    return _OUTSIDE_ALPHABET.search(text) is None
 
 
 def septet_length(text: str) -> int:
     """Septets text takes, counting an extension character as two."""
-    total = 0
-    for position, char in enumerate(text):
-        cost = septet_cost(char)
-        if cost is None:
-            raise UnencodableCharacter(char, position, "GSM 03.38")
-        total += cost
-    return total
+    return len(encode_septets(text))
 
 
 def encode_septets(text: str) -> bytes:
     """Text to unpacked septets, one per octet; extension characters become ESCAPE + code."""
-    out = bytearray()
-    for position, char in enumerate(text):
-        septet = _BASIC_SEPTET.get(char)
-        if septet is not None:
-            out.append(septet)
-            continue
-        septet = _EXTENSION_SEPTET.get(char)
-        if septet is None:
-            raise UnencodableCharacter(char, position, "GSM 03.38")
-        out += bytes((ESCAPE, septet))
-    return bytes(out)
+    outside = _OUTSIDE_ALPHABET.search(text)
+    if outside is not None:
+        raise UnencodableCharacter(outside.group(), outside.start(), "GSM 03.38")
+    return text.translate(_TO_SEPTETS).encode("latin-1")
 
 
 def decode_septets(septets: bytes) -> str:

@@ -11,6 +11,7 @@ the parser reads every variant without being told which.
 import datetime
 import enum
 import re
+import string
 
 import attrs
 
@@ -168,16 +169,32 @@ class NotAReceipt(ValueError):
         return f"not a delivery receipt ({self.reason}): {self.text[:80]!r}"
 
 
-_TEXT_LABEL = re.compile(r"\btext:", re.IGNORECASE)
+# Field names are matched in any ASCII case, at the start of a word. The patterns run on a copy
+# of the text with ASCII letters lowered (same length, so values are sliced from the original)
+# and without a leading \b, which would keep the regex engine from jumping to the literal name:
+# _search checks the word start itself. Four times fewer instructions than IGNORECASE with \b.
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+_TEXT_LABEL = re.compile(r"text:")
 _FIELDS = {
-    "id": re.compile(r"\bid:\s*(?![A-Za-z_]+:)(\S+)", re.IGNORECASE),
-    "sub": re.compile(r"\bsub:\s*(\d{1,9})\b", re.IGNORECASE),
-    "dlvrd": re.compile(r"\bdlvrd:\s*(\d{1,9})\b", re.IGNORECASE),
-    "submit": re.compile(r"\bsubmit[ _]date:\s*(\d{10}(?:\d{2})?)\b", re.IGNORECASE),
-    "done": re.compile(r"\bdone[ _]date:\s*(\d{10}(?:\d{2})?)\b", re.IGNORECASE),
-    "stat": re.compile(r"\bstat:\s*([A-Za-z_]+)", re.IGNORECASE),
-    "err": re.compile(r"\berr:\s*([0-9A-Fa-f]{1,4})\b", re.IGNORECASE),
+    "id": re.compile(r"id:\s*(?![a-z_]+:)(\S+)"),
+    "sub": re.compile(r"sub:\s*(\d{1,9})\b"),
+    "dlvrd": re.compile(r"dlvrd:\s*(\d{1,9})\b"),
+    "submit": re.compile(r"submit[ _]date:\s*(\d{10}(?:\d{2})?)\b"),
+    "done": re.compile(r"done[ _]date:\s*(\d{10}(?:\d{2})?)\b"),
+    "stat": re.compile(r"stat:\s*([a-z_]+)"),
+    "err": re.compile(r"err:\s*([0-9a-f]{1,4})\b"),
 }
+
+
+def _search(pattern: re.Pattern, lowered: str, end: int) -> re.Match | None:
+    """The first match of pattern in lowered[:end] that starts a word."""
+    at = 0
+    while (match := pattern.search(lowered, at, end)) is not None:
+        start = match.start()
+        if start == 0 or not (lowered[start - 1].isalnum() or lowered[start - 1] == "_"):
+            return match
+        at = start + 1
+    return None
 
 
 def _parse_date(digits: str | None) -> datetime.datetime | None:
@@ -189,16 +206,20 @@ def _parse_date(digits: str | None) -> datetime.datetime | None:
         return None  # a nonsense date is no reason to lose the rest of the receipt
 
 
-def parse_receipt(text: str) -> Receipt:
-    """Read a receipt text in any of the carrier variants; id and stat are the only musts.
+def _fields(text: str, names) -> tuple[dict, str]:
+    """The named fields of a receipt's head (None where absent), and the text after `text:`."""
+    # str.lower of an ASCII text lowers ASCII letters only, ten times faster than translate.
+    lowered = text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+    label = _search(_TEXT_LABEL, lowered, len(text))
+    end = label.start() if label else len(text)
+    values = {}
+    for name in names:
+        match = _search(_FIELDS[name], lowered, end)
+        values[name] = text[match.start(1) : match.end(1)] if match else None
+    return values, text[label.end() :] if label else ""
 
-    The id stays as written (compare ids with same_message_id); err is decimal when it is
-    all digits, else hex.
-    """
-    label = _TEXT_LABEL.search(text)
-    head, body = (text[: label.start()], text[label.end() :]) if label else (text, "")
-    found = {name: pattern.search(head) for name, pattern in _FIELDS.items()}
-    values = {name: match.group(1) if match else None for name, match in found.items()}
+
+def _settled(text: str, values: dict) -> tuple[str, MessageState, int]:
     if values["id"] is None:
         raise NotAReceipt(text, "no id:")
     if values["stat"] is None:
@@ -208,12 +229,29 @@ def parse_receipt(text: str) -> Receipt:
     except ValueError:
         raise NotAReceipt(text, f"unknown stat {values['stat']!r}") from None
     err = values["err"] or "0"
+    return values["id"], state, int(err) if err.isdigit() else int(err, 16)
+
+
+def receipt_status(text: str) -> tuple[str, MessageState, int]:
+    """(id, state, err) of a receipt text, read as parse_receipt reads them, without the dates
+    and counts: what settles a message, on an ESME's hot path."""
+    return _settled(text, _fields(text, ("id", "stat", "err"))[0])
+
+
+def parse_receipt(text: str) -> Receipt:
+    """Read a receipt text in any of the carrier variants; id and stat are the only musts.
+
+    The id stays as written (compare ids with same_message_id); err is decimal when it is
+    all digits, else hex.
+    """
+    values, body = _fields(text, _FIELDS)
+    message_id, state, error = _settled(text, values)
     return Receipt(
-        message_id=values["id"],
+        message_id=message_id,
         state=state,
         submit_date=_parse_date(values["submit"]),
         done_date=_parse_date(values["done"]),
-        error=int(err) if err.isdigit() else int(err, 16),
+        error=error,
         submitted=int(values["sub"]) if values["sub"] else None,
         delivered=int(values["dlvrd"]) if values["dlvrd"] else None,
         text=body,

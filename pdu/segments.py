@@ -152,7 +152,7 @@ def split(
     """
     encoding = encoding or textcodec.choose_encoding(text)
     whole = textcodec.encode(text, encoding)  # raises on the first unencodable character
-    total_units = textcodec.unit_length(text, encoding)
+    total_units = textcodec.unit_count(whole, encoding)
     if method is Concatenation.PAYLOAD or total_units <= segment_capacity(encoding):
         return (_segment(whole, encoding, total_units, method, packed),)
     chunks = _chunks(text, encoding, segment_capacity(encoding, method.header_octets(reference or 0)))

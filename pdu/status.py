@@ -194,11 +194,10 @@ class MessageState(enum.IntEnum):
     @classmethod
     def from_receipt_stat(cls, stat: str) -> "MessageState":
         """Read a ``stat:`` word; accepts the full state names too, as some carriers send."""
-        word = stat.strip().upper()
-        for state, known in _RECEIPT_STATS.items():
-            if word in (known, state.name):
-                return state
-        raise ValueError(f"unknown receipt stat {stat!r}")
+        state = _BY_RECEIPT_WORD.get(stat.strip().upper())
+        if state is None:
+            raise ValueError(f"unknown receipt stat {stat!r}")
+        return state
 
 
 _RECEIPT_STATS = {
@@ -213,6 +212,8 @@ _RECEIPT_STATS = {
     MessageState.REJECTED: "REJECTD",
     MessageState.SKIPPED: "SKIPPED",
 }
+# Every word a receipt may write for a state: its stat word and its full name.
+_BY_RECEIPT_WORD = {word: state for state, known in reversed(_RECEIPT_STATS.items()) for word in (state.name, known)}
 
 _STATE_MEANINGS = {
     MessageState.SCHEDULED: "Waiting for its scheduled delivery time.",

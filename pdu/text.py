@@ -137,6 +137,12 @@ def units(char: str, encoding: Encoding) -> int:
     return 1
 
 
+def unit_count(octets: bytes, encoding: Encoding) -> int:
+    """Units in octets that encode() wrote (unpacked): unit_length of the text, read off its
+    octets without going through the text again."""
+    return len(octets) // 2 if encoding is Encoding.UCS2 else len(octets)
+
+
 def unit_length(text: str, encoding: Encoding) -> int:
     """Units the whole text takes: septets, octets or UTF-16 code units."""
     if encoding is Encoding.GSM7:
@@ -155,6 +161,7 @@ __all__ = [
     "decode",
     "encode",
     "encoding_for_data_coding",
+    "unit_count",
     "unit_length",
     "units",
 ]

@@ -1,4 +1,5 @@
-"""The ESME's pure rules: token bucket, retry decisions and receipt correlation, in virtual time."""
+"""The ESME's pure rules: token bucket, retry decisions, receipt correlation and submits awaiting
+their response, in virtual time."""
 
 import random
 
@@ -7,6 +8,7 @@ from twisted.internet import task
 from esme import retry
 from esme.correlate import Correlator
 from esme.health import Condition, Health
+from esme.in_flight import InFlight
 from esme.settings import Settings
 from esme.throttle import TokenBucket
 from pdu.status import CommandStatus
@@ -179,3 +181,26 @@ class TestHealth:
             health.answered(float(at), latency=8.0)
         assert health.condition(10.0, owed=0) is Condition.SLOW
         assert health.condition(12.5, owed=0) is Condition.UP
+
+
+class TestInFlight:
+    def test_overdue_are_the_unanswered_past_their_deadline(self):
+        """Submits answered in any order are awaited no more; the rest fall due in turn."""
+        waiting = InFlight(timeout=10)
+        for sequence in (1, 2, 3, 4):
+            waiting.add(sequence, f"submit {sequence}", now=float(sequence))
+        assert waiting.pop(3) == "submit 3" and waiting.pop(1) == "submit 1"
+        assert waiting.overdue(now=11.5) == [] and waiting.next_deadline() == 12
+        assert waiting.overdue(now=14) == ["submit 2", "submit 4"]
+        assert len(waiting) == 0 and waiting.next_deadline() is None
+
+    def test_a_lost_link_ends_every_wait(self):
+        """clear() hands back every submit still waiting, and an unbind waiting for them goes on."""
+        waiting = InFlight(timeout=10)
+        assert waiting.emptied().called
+        waiting.add(1, "a", now=0)
+        waiting.add(2, "b", now=0)
+        emptied = waiting.emptied()
+        waiting.pop(2)
+        assert not emptied.called
+        assert waiting.clear() == ["a"] and emptied.called

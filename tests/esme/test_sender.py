@@ -207,6 +207,32 @@ class TestFlowControl:
         (part,) = harness.result(pending).parts
         assert part.accepted and part.attempts == 2 and part.unanswered == 1 and part.maybe_duplicated
 
+    def test_generic_nack_is_a_refusal(self, clock):
+        """A submit answered with generic_nack is refused with the nack's status (0x08, not a
+        retry status by default), sent once."""
+        harness = Harness(clock, account(faults=WireFaults(generic_nack_share=1.0))).start()
+        result = harness.result(harness.sender.send("8613800130000", "hi", source="10690001"))
+        assert result.state == outcome.REFUSED and result.parts[0].status == 0x08 and result.parts[0].attempts == 1
+
+    def test_unreadable_response_is_unknown(self, clock):
+        """A submit_sm_resp whose message_id runs off its end tells nothing: UNKNOWN, never resent."""
+        harness = Harness(clock, account(faults=WireFaults(malformed_share=1.0)), settings=Settings(enquire_link=0, response_timeout=5)).start()
+        result = harness.result(harness.sender.send("8613800130000", "hi", source="10690001"))
+        assert result.state == outcome.UNKNOWN and result.parts[0].attempts == 1 and result.parts[0].status is None
+
+    def test_each_submit_times_out_on_its_own(self, clock):
+        """Submits sent a second apart to a silent SMSC end UNKNOWN a second apart, each at
+        its own response timeout."""
+        harness = Harness(clock, account(faults=WireFaults(silent=True)), settings=Settings(enquire_link=0, response_timeout=5)).start()
+        ended = {}
+        for n in range(3):
+            handle = harness.sender.submit(f"86138001{n:05d}", "hi", source="10690001")
+            handle.accepted.addCallback(lambda result, n=n: ended.setdefault(n, clock.seconds()))
+            harness.run(1)
+        start = clock.seconds() - 3
+        harness.run(10)
+        assert [round(ended[n] - start) for n in range(3)] == [5, 6, 7]
+
 
 class TestReconnect:
     def test_rebinds_and_receipt_arrives_once(self, clock):

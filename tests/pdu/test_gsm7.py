@@ -91,3 +91,16 @@ class TestPacking:
         """Every text of the alphabet and its extension survives encode and decode."""
         assert gsm7.decode_septets(gsm7.encode_septets(text)) == text
         assert len(gsm7.encode_septets(text)) == gsm7.septet_length(text)
+
+    @given(st.text(alphabet=st.one_of(st.sampled_from(gsm7.BASIC_TABLE + "".join(gsm7.EXTENSION_TABLE.values())), st.characters())))
+    def test_whole_text_agrees_with_each_character(self, text):
+        """fits and septet_length over a whole text say what septet_cost says of each
+        character; the first character outside the alphabet is the one named."""
+        costs = [gsm7.septet_cost(char) for char in text]
+        assert gsm7.fits(text) == (None not in costs)
+        if None in costs:
+            with pytest.raises(gsm7.UnencodableCharacter) as caught:
+                gsm7.septet_length(text)
+            assert caught.value.position == costs.index(None)
+        else:
+            assert gsm7.septet_length(text) == sum(costs)

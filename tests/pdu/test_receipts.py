@@ -15,6 +15,7 @@ from pdu.receipts import (
     format_message_id,
     message_id_readings,
     parse_receipt,
+    receipt_status,
     same_message_id,
 )
 from pdu.status import MessageState
@@ -87,6 +88,10 @@ class TestParse:
         assert receipt.text == "hello"
         assert receipt.submit_date.date() == datetime.date(2026, 11, 22)
 
+    def test_field_names_start_a_word(self):
+        """'xid:' and 'substat:' are not fields; the id: and stat: after them are."""
+        assert receipt_status("xid:9 id:7 substat:ENROUTE stat:DELIVRD") == ("7", MessageState.DELIVERED, 0)
+
     def test_text_may_contain_field_names(self):
         """Everything after text: is the text, even words like 'stat:' inside it."""
         receipt = parse_receipt("id:1 stat:UNDELIV err:001 text:stat:DELIVRD id:2")
@@ -97,6 +102,8 @@ class TestParse:
         """An MO that looks nothing like a receipt is told apart, with the reason."""
         with pytest.raises(NotAReceipt, match=reason):
             parse_receipt(text)
+        with pytest.raises(NotAReceipt, match=reason):
+            receipt_status(text)
 
     @given(
         st.one_of(st.integers(0, 2**63), st.text(alphabet="0123456789abcdefABCDEF-", min_size=1, max_size=40)),
@@ -108,10 +115,12 @@ class TestParse:
         formats,
     )
     def test_build_then_parse_returns_the_fields(self, message_id, state, submitted, done, error, body, fmt):
-        """For every variant, parsing a built receipt gives back what was built."""
+        """For every variant, parsing a built receipt gives back what was built; receipt_status
+        reads its id, state and err alike."""
         receipt = Receipt(message_id, state, submitted, done, error=error, text=body)
         text, _ = build_receipt(receipt, fmt)
         parsed = parse_receipt(text)
+        assert receipt_status(text) == (parsed.message_id, parsed.state, parsed.error)
         written = format_message_id(message_id, fmt.id_format, fmt.id_width) if isinstance(message_id, int) else message_id
         assert parsed.message_id == written
         assert parsed.state is state and parsed.error == error

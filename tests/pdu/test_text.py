@@ -41,6 +41,12 @@ class TestRoundTrips:
         encoding = text.choose_encoding(value)
         assert text.decode(text.encode(value, encoding), encoding) == value
 
+    @given(st.text())
+    def test_units_read_off_the_octets_are_the_text_units(self, value):
+        """unit_count of the encoded octets says what unit_length says of the text."""
+        encoding = text.choose_encoding(value)
+        assert text.unit_count(text.encode(value, encoding), encoding) == text.unit_length(value, encoding)
+
     @given(st.text(alphabet=st.sampled_from("@£$¥èéùìòÇ{}[]~€^|\\abcXYZ0123 ")))
     def test_packed_gsm_round_trip(self, value):
         """Packed 7-bit round-trips when the septet count is known."""
