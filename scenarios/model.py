@@ -9,18 +9,9 @@ path (`esme[0].campaign[1].rate`) is where the mistake is. Durations are seconds
 import attrs
 
 from pdu.durations import Seconds
+from smsc.validators import positive, share
 
 CLASSES = ("otp", "notification", "marketing")
-
-
-def _share(instance, attribute, value):
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{attribute.name} must be between 0 and 1, got {value}")
-
-
-def _positive(instance, attribute, value):
-    if value <= 0:
-        raise ValueError(f"{attribute.name} must be above 0, got {value}")
 
 
 def _unique_names(attribute, entries) -> None:
@@ -45,7 +36,7 @@ class Numbers:
     with the seed, none ending in a test-number suffix), or the listed ones."""
 
     prefix: str = attrs.field(default="86138", validator=attrs.validators.matches_re(r"[0-9]{1,12}"))
-    count: int = attrs.field(default=100, validator=_positive)
+    count: int = attrs.field(default=100, validator=positive)
     listed: tuple[str, ...] = ()
 
     @count.validator
@@ -57,18 +48,18 @@ class Numbers:
 @attrs.frozen
 class Campaign:
     name: str
-    rate: float = attrs.field(validator=_positive)  # messages a second, offered
+    rate: float = attrs.field(validator=positive)  # messages a second, offered
     start: Seconds = Seconds(0)
     duration: Seconds | None = None  # None: until the scenario ends
     numbers: Numbers = Numbers()
     mix: dict[str, float] = attrs.field(factory=lambda: {"notification": 1.0}, validator=_mix)
-    long_share: float = attrs.field(default=0.0, validator=_share)  # texts longer than one segment
-    unicode_share: float = attrs.field(default=0.0, validator=_share)  # Chinese texts (UCS-2)
+    long_share: float = attrs.field(default=0.0, validator=share)  # texts longer than one segment
+    unicode_share: float = attrs.field(default=0.0, validator=share)  # Chinese texts (UCS-2)
     text: str = ""  # one text for every message instead of the built-in samples
     texts: tuple[str, ...] = ()  # texts taken in turn instead of the samples (variants of one)
     source: str = "10690001"
     receipt: bool = True
-    validity: Seconds | None = attrs.field(default=None, validator=attrs.validators.optional(_positive))  # None: the SMSC's default
+    validity: Seconds | None = attrs.field(default=None, validator=attrs.validators.optional(positive))  # None: the SMSC's default
     priority: int = attrs.field(default=0, validator=attrs.validators.in_(range(4)))  # priority_flag of every submit
     blocked: str = ""  # a keyword list every text holds a word of (whatever its disguise): expect its action
 
@@ -84,7 +75,7 @@ class Esme:
     name: str
     system_id: str = "smppclient1"
     password: str = "password"
-    window: int = attrs.field(default=10, validator=_positive)
+    window: int = attrs.field(default=10, validator=positive)
     tps: float = attrs.field(default=0.0, validator=attrs.validators.ge(0))  # the ESME's own limit, segments a second; 0: none
     campaign: tuple[Campaign, ...] = attrs.field(default=(), validator=lambda _, attribute, value: _unique_names(attribute, value))  # [[esme.campaign]] tables
 
@@ -132,7 +123,7 @@ class Expectations:
 class Scenario:
     name: str
     title: str
-    duration: Seconds = attrs.field(validator=_positive)
+    duration: Seconds = attrs.field(validator=positive)
     description: str = ""
     start: str = "2026-11-11T10:00:00+08:00"  # wall-clock time at the start (quiet hours read it)
     seed: int = 1

@@ -11,16 +11,7 @@ from pdu.config_file import ConfigError, ConfigProblem, line_of, structure_part
 from pdu.durations import Seconds
 from smsc.faults import WireFaults
 from smsc.network_config import Churn
-
-
-def _positive(instance, attribute, value):
-    if value <= 0:
-        raise ValueError(f"{attribute.name} must be above 0, got {value}")
-
-
-def _not_negative(instance, attribute, value):
-    if value < 0:
-        raise ValueError(f"{attribute.name} must be 0 or more, got {value}")
+from smsc.validators import not_negative, positive
 
 
 @attrs.frozen
@@ -49,7 +40,7 @@ class TowerCapacity:
     (a congestion spike), then back to what it was."""
 
     tower: str
-    capacity: float = attrs.field(validator=_positive)
+    capacity: float = attrs.field(validator=positive)
     seconds: Seconds | None = None
 
     def apply(self, world) -> None:
@@ -74,7 +65,7 @@ class LinkDrop:
 class LinkSilent:
     """The SMSC reads the account's requests and answers none for `seconds`."""
 
-    seconds: Seconds = attrs.field(validator=_positive)
+    seconds: Seconds = attrs.field(validator=positive)
     account: str = "smppclient1"
 
     def apply(self, world) -> None:
@@ -100,7 +91,7 @@ class SmscCrash:
     `down_for` seconds; meanwhile the ESMEs' connections are refused. They reconnect by
     themselves; the new SMSC recovers pending messages and unsent receipts."""
 
-    down_for: Seconds = attrs.field(default=Seconds(30), validator=_not_negative)
+    down_for: Seconds = attrs.field(default=Seconds(30), validator=not_negative)
 
     def apply(self, world) -> None:
         world.crash(self.down_for)
@@ -136,7 +127,7 @@ class HandsetChurn:
     absent: Churn | None = None
     out_of_coverage: Churn | None = None
     sim_full: Churn | None = None
-    seconds: Seconds | None = attrs.field(default=None, validator=attrs.validators.optional(_positive))
+    seconds: Seconds | None = attrs.field(default=None, validator=attrs.validators.optional(positive))
 
     def apply(self, world) -> None:
         before = world.handsets()
@@ -156,8 +147,8 @@ class ReceiptsDelay:
     """The account's receipts are held back `delay` seconds each (0: on time again); for
     `seconds` only when given. They are on disk meanwhile, and keep their order."""
 
-    delay: Seconds = attrs.field(validator=_not_negative)
-    seconds: Seconds | None = attrs.field(default=None, validator=attrs.validators.optional(_positive))
+    delay: Seconds = attrs.field(validator=not_negative)
+    seconds: Seconds | None = attrs.field(default=None, validator=attrs.validators.optional(positive))
     account: str = "smppclient1"
 
     def apply(self, world) -> None:

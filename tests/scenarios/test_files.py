@@ -41,7 +41,7 @@ def test_a_good_file(tmp_path):
     "change, where, expected",
     [
         (('duration = "5m"', 'duration = "soon"'), ":2: duration", "not a duration"),
-        (("rate = 2", "rate = 0"), ":9: esme[0].campaign[0].rate", "rate must be above 0"),
+        (("rate = 2", "rate = 0"), ":9: esme[0].campaign[0].rate", "rate must be greater than 0"),
         (("mix = { otp = 1 }", "mix = { spam = 1 }"), ":10: esme[0].campaign[0].mix", "must name only otp, notification, marketing"),
         (('do = "tower_down"', 'do = "meteor"'), ":14: timeline[0].do", "expected one of"),
         (('tower = "CM-1"', 'tower = "CM-9"'), ":15: timeline[0].tower", "expected a tower of the network"),
