@@ -15,6 +15,7 @@ import attrs
 from twisted.internet import defer
 
 from esme import report
+from esme.outcome import NOT_SENT
 from esme.numbers_file import read_numbers
 from esme.progress import ProgressWriter
 from esme.resume import Fingerprint, ResumeState, StateFile
@@ -63,36 +64,67 @@ def describe_input(campaign: Campaign, numbers: str, out=sys.stderr) -> None:
 class Blast:
     """Sends a campaign through a started Sender and keeps one MessageRecord a row."""
 
-    def __init__(self, sender, campaign: Campaign, source: str, progress: ProgressWriter):
+    def __init__(self, sender, campaign: Campaign, source: str, progress: ProgressWriter, ahead: int = 200):
+        """ahead: most rows handed to the sender and not answered yet. Rows are claimed in the
+        state file as they are handed over, so after a crash at most these (and the state
+        file's `every`) are unknown."""
         self._sender = sender
         self._campaign = campaign
         self._source = source
         self._progress = progress
+        self._ahead = ahead
         self.records: dict[int, report.MessageRecord] = {}
-        self.stopped = False
+        self.interrupted = False  # Ctrl-C: no more rows handed over
+        self._exhausted = False  # every row handed over
         self._counts = {"done": 0, "accepted": 0, "failed": 0}
+        self._rows = iter(campaign.rows)
+        self._unanswered = 0  # rows handed over, not answered yet
+        self._open = 0  # rows handed over, not final yet
+        self._all_final = defer.Deferred()
 
     def run(self) -> defer.Deferred:
-        """Fires once every row is final (its receipt came or timed out)."""
-        finished = []
-        for row, text in self._campaign.rows:
-            if self.stopped:
+        """Fires once every row handed over is final (its receipt came or timed out), and
+        every row was handed over or the run stopped."""
+        self._feed()
+        return self._all_final
+
+    def stop(self) -> None:
+        """Hand over no more rows (Ctrl-C)."""
+        self.interrupted = True
+        self._check_done()
+
+    def _feed(self) -> None:
+        while not (self.interrupted or self._exhausted) and self._unanswered < self._ahead:
+            row_and_text = next(self._rows, None)
+            if row_and_text is None:
+                self._exhausted = True
                 break
+            row, text = row_and_text
             if self._campaign.state is not None:
                 self._campaign.state.claim(row.line)
+            self._unanswered += 1
+            self._open += 1
             started = time.monotonic()
             handle = self._sender.submit(row.number, text, self._source, receipt=True)
             handle.accepted.addCallback(self._accepted, row)
-            finished.append(handle.finished.addCallback(self._finished, row, started))
-        return defer.gatherResults(finished, consumeErrors=True)
+            handle.finished.addCallback(self._finished, row, started)
+        self._check_done()
+
+    def _check_done(self) -> None:
+        if (self.interrupted or self._exhausted) and self._open == 0 and not self._all_final.called:
+            self._all_final.callback(None)
 
     def _accepted(self, outcome, row) -> None:
-        if self._campaign.state is not None:
+        self._unanswered -= 1
+        if self._campaign.state is not None and any(part.status is not None for part in outcome.parts):
             self._campaign.state.sent(row.line, [mid for mid in outcome.message_ids if mid])
         self._counts["accepted" if outcome.accepted else "failed"] += 1
         self._progress.update(self._counts["done"], self._counts["accepted"], self._counts["failed"])
+        self._feed()
 
     def _finished(self, outcome, row, started: float) -> None:
+        if self._campaign.state is not None and all(part.state == NOT_SENT and not part.unanswered for part in outcome.parts):
+            self._campaign.state.given_back(row.line)  # the SMSC took none of it, and no try went unanswered
         first = outcome.parts[0]
         responded = started + first.submit_latency if first.submit_latency is not None else None
         receipted = started + first.receipt_latency if first.receipt_latency is not None else None
@@ -111,6 +143,8 @@ class Blast:
         )
         self._counts["done"] += 1
         self._progress.update(self._counts["done"], self._counts["accepted"], self._counts["failed"])
+        self._open -= 1
+        self._check_done()
 
     def finish(self, args, out=sys.stdout) -> int:
         """The report: text on out, JSON and CSV files when asked; the exit status."""
@@ -126,5 +160,5 @@ class Blast:
         if args.report_csv:
             with open(args.report_csv, "w", encoding="utf-8", newline="") as file:
                 file.write(report.to_csv(records))
-        everything = not self.stopped and len(records) == len(self._campaign.rows)
+        everything = not self.interrupted and len(records) == len(self._campaign.rows)
         return 0 if everything and summary.delivered == len(records) else 1

@@ -2,17 +2,13 @@
 
 import argparse
 import logging
-import os
-import random
 import sys
 import time
 
-from smpp.pdu.error import SMPPTransactionError
-from twisted.internet import defer, endpoints, ssl, task
+from twisted.internet import defer, task
 
-from esme import outcome
-from esme.sender import Sender
-from esme.settings import BindMode, Settings
+from esme import connection, load_command, outcome
+from pdu.config_file import ConfigError
 from pdu.status import MessageState, describe_status
 
 _STATES = {state.receipt_stat: state for state in MessageState}
@@ -42,12 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     send.add_argument("--to", dest="destination", metavar="NUMBER", required=True, help="destination number, e.g. 8613800130000")
     send.add_argument("--text", required=True, help="the message; long texts are split, the encoding chosen for you")
-    send.add_argument("--from", dest="source", metavar="SENDER", default="", help="source number or alphanumeric sender id")
+    send.add_argument("--from", dest="source", metavar="SENDER", help="source number or alphanumeric sender id (default: the profile's source, else the SMSC's)")
     send.add_argument("--dlr", action="store_true", help="ask for a delivery receipt (--wait implies it)")
     send.add_argument("--wait", action="store_true", help="wait for the final receipt and print it")
     send.add_argument("--wait-timeout", type=float, default=120.0, metavar="SECONDS",
                       help="how long --wait waits for a receipt before reporting 'no receipt' (default 120)")  # fmt: skip
-    _connection_flags(send)
+    connection.add_flags(send)
     blast = commands.add_parser(
         "blast",
         help="send one text (or a template per row) to every number of a file",
@@ -66,17 +62,17 @@ def build_parser() -> argparse.ArgumentParser:
     what = blast.add_mutually_exclusive_group(required=True)
     what.add_argument("--text", help="the message for everyone")
     what.add_argument("--template", metavar="FILE", help="a UTF-8 text with {column} variables filled per row")
-    blast.add_argument("--from", dest="source", metavar="SENDER", default="", help="source number or sender id")
+    blast.add_argument("--from", dest="source", metavar="SENDER", help="source number or sender id (default: the profile's source)")
     blast.add_argument("--region", default="CN", help="how to read national numbers (default CN)")
-    blast.add_argument("--window", type=int, default=100, help="most submits awaiting a response (default 100)")
-    blast.add_argument("--tps", type=float, default=0.0, help="segments a second at most (default: no limit)")
+    blast.add_argument("--window", type=int, help="most submits awaiting a response (default 100)")
+    blast.add_argument("--tps", type=float, help="segments a second at most (default: no limit)")
     blast.add_argument("--wait-timeout", type=float, default=120.0, metavar="SECONDS",
                        help="how long to wait for each receipt before counting 'no receipt' (default 120)")  # fmt: skip
     blast.add_argument("--state", metavar="FILE", help="keep the run's state here, for --resume after Ctrl-C or a crash")
     blast.add_argument("--resume", action="store_true", help="continue the run --state describes")
     blast.add_argument("--report-json", metavar="FILE", help="also write the summary as JSON")
     blast.add_argument("--report-csv", metavar="FILE", help="also write one row a message as CSV")
-    _connection_flags(blast)
+    connection.add_flags(blast)
     bisect = commands.add_parser(
         "bisect",
         help="find the blocked word in a text that is accepted but never delivered",
@@ -90,66 +86,41 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bisect.add_argument("--to", dest="destination", metavar="NUMBER", required=True, help="a handset you own")
     bisect.add_argument("--text", required=True, help="the text that is accepted but not delivered")
-    bisect.add_argument("--from", dest="source", metavar="SENDER", default="", help="source number or sender id")
+    bisect.add_argument("--from", dest="source", metavar="SENDER", help="source number or sender id (default: the profile's source)")
     bisect.add_argument("--budget", type=int, default=30, help="most messages it may send (default 30)")
     bisect.add_argument("--wait-timeout", type=float, default=60.0, metavar="SECONDS",
                         help="no receipt within this long counts as blocked (default 60)")  # fmt: skip
-    _connection_flags(bisect)
+    connection.add_flags(bisect)
+    load = commands.add_parser(
+        "load",
+        help="offer a steady load and report achieved rate and latency; thresholds for CI",
+        description=load_command.DESCRIPTION,
+        epilog=load_command.EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    load_command.add_arguments(load)
+    connection.add_flags(load)
     return parser
 
 
-def _connection_flags(parser: argparse.ArgumentParser) -> None:
-    env = os.environ.get
-    group = parser.add_argument_group("connection (flags override the ESME_* environment variables)")
-    group.add_argument("--host", default=env("ESME_HOST", "127.0.0.1"), help="SMSC host (ESME_HOST; default 127.0.0.1)")
-    group.add_argument("--port", type=int, default=int(env("ESME_PORT", "2775")), help="SMSC port (ESME_PORT; default 2775)")
-    group.add_argument("--system-id", default=env("ESME_SYSTEM_ID", "smppclient1"), help="account (ESME_SYSTEM_ID; default smppclient1)")
-    group.add_argument("--password", default=env("ESME_PASSWORD", "password"), help="password (ESME_PASSWORD; default password)")
-    group.add_argument("--system-type", default="", help="system_type, when the SMSC asks for one")
-    group.add_argument("--bind", choices=[mode.value for mode in BindMode], default="transceiver",
-                       help="bind type (default transceiver; a transmitter gets no receipts)")  # fmt: skip
-    group.add_argument("--tls", action="store_true", help="SMPP over TLS (the server's certificate must be trusted)")
-    group.add_argument("--verbose", action="store_true", help="also log smpp.twisted's own messages")
-
-
-def settings_from(args) -> Settings:
-    extra = {"window": args.window, "tps": args.tps} if args.command == "blast" else {}
-    return Settings(
-        **extra,
-        host=args.host,
-        port=args.port,
-        system_id=args.system_id,
-        password=args.password,
-        system_type=args.system_type,
-        bind=BindMode(args.bind),
-        tls=args.tls,
-        receipt_timeout=args.wait_timeout,
-        enquire_link=30.0,
-    )
-
-
-def endpoint_for(reactor, settings: Settings):
-    if settings.tls:
-        return endpoints.SSL4ClientEndpoint(reactor, settings.host, settings.port, ssl.optionsForClientTLS(settings.host))
-    return endpoints.TCP4ClientEndpoint(reactor, settings.host, settings.port, timeout=10)
+def _defaults(args) -> dict:
+    """The command's own settings, under the profile's: --wait-timeout is how long receipts are
+    awaited; a blast and a load keep more submits in flight."""
+    values = {"receipt_timeout": args.wait_timeout, "enquire_link": 30.0}
+    if args.command == "blast":
+        values.update(window=100)
+    if args.command == "load":
+        values.update(window=load_command.DEFAULT_WINDOW)
+    return values
 
 
 @defer.inlineCallbacks
 def send(reactor, args, out=sys.stdout):
-    settings = settings_from(args)
-    if args.wait and not settings.receives:
-        print("esme send: --wait needs receipts; use --bind transceiver (or receiver)", file=sys.stderr)
+    if args.wait and not all(smsc.settings.receives for smsc in connection.smscs(args, _defaults(args))):
+        print("esme send: --wait needs receipts; use --bind transceiver, receiver or pair", file=sys.stderr)
         return EXIT_USAGE
-    sender = Sender(settings, reactor, random.Random(), endpoint_for(reactor, settings))
-    try:
-        yield sender.start()
-    except SMPPTransactionError as error:
-        yield sender.stop()
-        print(f"bind refused: {describe_status(_status(error.response))}", file=out)
-        return EXIT_FAILED
-    except Exception as error:  # nobody listening, TLS handshake, timeout: say which
-        yield sender.stop()
-        print(f"cannot reach the SMSC at {settings.host}:{settings.port}: {error}", file=out)
+    sender = yield connection.connect(reactor, args, "send", _defaults(args))
+    if sender is None:
         return EXIT_FAILED
     message = sender.submit(args.destination, args.text, args.source, receipt=args.dlr or args.wait)
     accepted = yield message.accepted
@@ -169,10 +140,6 @@ def send(reactor, args, out=sys.stdout):
         code = EXIT_OK if finished.state == "DELIVRD" else EXIT_FAILED
     yield sender.stop()
     return code
-
-
-def _status(response) -> int:
-    return getattr(response, "raw_status", None) or int(response.status.value)
 
 
 def _receipt_line(part: outcome.PartOutcome) -> str:
@@ -199,25 +166,23 @@ def blast(reactor, args, out=sys.stdout):
         print(f"esme blast: {error}", file=sys.stderr)
         return EXIT_USAGE
     blasting.describe_input(campaign, args.numbers)
-    settings = settings_from(args)
-    sender = Sender(settings, reactor, random.Random(), endpoint_for(reactor, settings))
-    try:
-        yield sender.start()
-    except Exception as error:
-        yield sender.stop()
-        print(f"esme blast: cannot bind to the SMSC at {settings.host}:{settings.port}: {error}", file=sys.stderr)
+    flags = {key: getattr(args, key) for key in ("window", "tps") if getattr(args, key) is not None}  # over the profile's
+    sender = yield connection.connect(reactor, args, "blast", _defaults(args), flags)
+    if sender is None:
         return EXIT_FAILED
-    run = blasting.Blast(sender, campaign, args.source, ProgressWriter(len(campaign.rows), time.monotonic))
-    interrupted = []
+    ahead = 2 * flags.get("window", _defaults(args)["window"])  # enough to keep the window full, few to lose in a crash
+    run = blasting.Blast(sender, campaign, args.source, ProgressWriter(len(campaign.rows), time.monotonic), ahead)
+    finished = run.run()
 
-    def interrupt():  # Ctrl-C: the report and state of what was done so far
-        run.stopped = True
-        interrupted.append(run.finish(args, out))
+    def interrupt():  # Ctrl-C: stop; lines still queued are given back to the state for --resume
+        run.stop()
+        return sender.stop()
 
     trigger = reactor.addSystemEventTrigger("before", "shutdown", interrupt)
-    yield run.run()
-    reactor.removeSystemEventTrigger(trigger)
-    yield sender.stop()
+    yield finished
+    if not run.interrupted:
+        reactor.removeSystemEventTrigger(trigger)
+        yield sender.stop()
     return run.finish(args, out)
 
 
@@ -226,13 +191,8 @@ def bisect(reactor, args, out=sys.stdout):
     from esme import bisect_command
     from esme.bisect import Status
 
-    settings = settings_from(args)
-    sender = Sender(settings, reactor, random.Random(), endpoint_for(reactor, settings))
-    try:
-        yield sender.start()
-    except Exception as error:
-        yield sender.stop()
-        print(f"esme bisect: cannot bind to the SMSC at {settings.host}:{settings.port}: {error}", file=sys.stderr)
+    sender = yield connection.connect(reactor, args, "bisect", _defaults(args))
+    if sender is None:
         return EXIT_FAILED
     finding = yield bisect_command.run(sender, args.destination, args.text, args.source, args.budget, out)
     yield sender.stop()
@@ -240,19 +200,28 @@ def bisect(reactor, args, out=sys.stdout):
     return EXIT_OK if finding.status is Status.FOUND else EXIT_FAILED
 
 
+def load(reactor, args, out=sys.stdout):
+    return load_command.run(reactor, args, _defaults(args), out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command not in ("send", "blast", "bisect"):
+    if args.command not in ("send", "blast", "bisect", "load"):
         parser.print_help()
         return EXIT_OK if args.command is None else EXIT_USAGE
     # smpp.twisted logs every PDU at WARNING through the standard library; keep the output ours.
     logging.getLogger("smpp").setLevel(logging.DEBUG if args.verbose else logging.CRITICAL)
     codes = []
 
+    def unusable(failure):
+        failure.trap(connection.UsageError, ConfigError)
+        print(f"esme {args.command}: {failure.value}", file=sys.stderr)
+        return EXIT_USAGE
+
     def run(reactor):
-        command = {"send": send, "blast": blast, "bisect": bisect}[args.command]
-        return command(reactor, args).addCallback(codes.append)
+        command = {"send": send, "blast": blast, "bisect": bisect, "load": load}[args.command]
+        return command(reactor, args).addErrback(unusable).addCallback(codes.append)
 
     try:
         task.react(run)

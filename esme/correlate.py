@@ -10,6 +10,10 @@ the receipt is left unmatched rather than pinned on the wrong message.
 
 Receipts that never come are found by one deadline queue (submits are registered in time
 order, so deadlines are too): no timer per message.
+
+A receipt can overtake the submit_sm_resp it reports on (the SMSC delivered at once and its
+response was slow). One that matches nothing is held for `early_hold` seconds, and a submit
+answered in that time with the id it names takes it.
 """
 
 import collections
@@ -46,9 +50,19 @@ class _Entry:
     done: bool = False
 
 
+@attrs.frozen
+class _Early:
+    receipt: object  # the caller's reading of the receipt
+    keys: tuple[str, ...]  # the text keys it names
+    held_until: float
+
+
 class Correlator:
-    def __init__(self, receipt_timeout: float):
+    def __init__(self, receipt_timeout: float, early_hold: float = 0.0):
         self._timeout = receipt_timeout
+        self._early_hold = early_hold
+        self._early: dict[str, _Early] = {}
+        self._early_order: collections.deque[_Early] = collections.deque()
         self._by_text: dict[str, _Entry] = {}
         self._by_reading: dict[tuple[int, int], list[_Entry]] = collections.defaultdict(list)
         self._deadlines: collections.deque[_Entry] = collections.deque()
@@ -57,13 +71,43 @@ class Correlator:
     def __len__(self) -> int:
         return len(self._by_text)
 
-    def expect(self, key, message_id: str, now: float) -> None:
-        """A submit answered with message_id now awaits its receipt."""
+    def hold(self, receipt, text_id: str | None, tlv_id: str | None, now: float) -> None:
+        """Keep a receipt that matched nothing, for a response still on its way."""
+        keys = tuple(_text_key(written) for written in (tlv_id, text_id) if written)
+        early = _Early(receipt, keys, now + self._early_hold)
+        for key in keys:
+            self._early[key] = early
+        self._early_order.append(early)
+
+    def expired_early(self, now: float) -> list:
+        """The held receipts no response came for in time: unmatched for good."""
+        gone = []
+        while self._early_order and self._early_order[0].held_until <= now:
+            early = self._early_order.popleft()
+            if any(self._early.get(key) is early for key in early.keys):
+                gone.append(early.receipt)
+                for key in early.keys:
+                    self._early.pop(key, None)
+        return gone
+
+    def _take_early(self, text_key: str):
+        early = self._early.get(text_key)  # the same text only: see _plausible
+        if early is None:
+            return None
+        for held in early.keys:
+            self._early.pop(held, None)
+        return early.receipt
+
+    def expect(self, key, message_id: str, now: float):
+        """A submit answered with message_id now awaits its receipt; returns its receipt when
+        that came first (the caller ends the wait if it is final)."""
         entry = _Entry(key, _text_key(message_id), _by_base(message_id), now + self._timeout)
+        early = self._take_early(entry.text_key) if self._early else None
         self._by_text[entry.text_key] = entry
         for reading in entry.readings:
             self._by_reading[reading].append(entry)
         self._deadlines.append(entry)
+        return early
 
     def match(self, text_id: str | None, tlv_id: str | None = None, final: bool = True):
         """The key of the submit a receipt names, or None. A final receipt ends the wait."""
@@ -100,7 +144,8 @@ class Correlator:
             # The same number in the same base is the same text, seen above.
             response_base = _OTHER_BASE[receipt_base]
             for entry in self._by_reading.get((response_base, number), ()):
-                candidates.setdefault(id(entry), (entry, set()))[1].add((response_base, receipt_base))
+                if self._plausible(entry.text_key, text_id, response_base):
+                    candidates.setdefault(id(entry), (entry, set()))[1].add((response_base, receipt_base))
         if len(candidates) <= 1:
             for entry, pairs in candidates.values():
                 self._learn(pairs)
@@ -116,9 +161,17 @@ class Correlator:
             return None
         return scored[0][1]
 
+    def _plausible(self, response_key: str, text_id: str, response_base: int) -> bool:
+        """Whether reading the ids in different bases may be trusted: the hex one shows a
+        letter, or this carrier was seen doing it. "63" is 99 in hex, and a stale receipt for
+        message 99 must not end message 63's wait."""
+        hex_side = response_key if response_base == 16 else text_id.strip().lower()
+        return not hex_side.isdigit() or self._evidence[(response_base, _OTHER_BASE[response_base])] > 0
+
     def _forget(self, entry: _Entry) -> None:
         entry.done = True
-        self._by_text.pop(entry.text_key, None)
+        if self._by_text.get(entry.text_key) is entry:  # an SMSC that restarted its counter may reuse an id
+            del self._by_text[entry.text_key]
         for reading in entry.readings:
             listed = self._by_reading.get(reading)
             if listed is not None:
@@ -137,6 +190,10 @@ class Correlator:
         return late
 
     def next_deadline(self) -> float | None:
+        """When overdue() or expired_early() next has something to say."""
         while self._deadlines and self._deadlines[0].done:
             self._deadlines.popleft()
-        return self._deadlines[0].deadline if self._deadlines else None
+        times = [self._deadlines[0].deadline] if self._deadlines else []
+        if self._early_order:
+            times.append(self._early_order[0].held_until)
+        return min(times, default=None)

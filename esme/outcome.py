@@ -21,6 +21,11 @@ class PartOutcome:
     attempts: int = 0
     submit_latency: float | None = None  # seconds from the accepted submit_sm to its response
     receipt_latency: float | None = None  # seconds from the accepted submit_sm to its final receipt
+    unanswered: int = 0  # tries that got no response: when above 0 the handset may get it twice
+
+    @property
+    def maybe_duplicated(self) -> bool:
+        return self.unanswered > 0 and self.accepted
 
     @property
     def accepted(self) -> bool:

@@ -3,8 +3,10 @@ Ctrl-C (or a crash) `--resume` carries on without sending any line twice.
 
 Lines are sent in increasing order, and the file is written ahead of the sending: before the
 first line past the recorded mark goes out, the mark moves `every` lines further and the file
-is saved. A resumed run sends only lines past the mark. After Ctrl-C the mark is set back to
-the last line really started, so nothing is lost; after a crash, up to `every` lines past
+is saved. A resumed run sends only lines past the mark, and the lines below it that the
+sender gave back unsent (queued behind the window or the rate limit when Ctrl-C came, or
+waiting to retry after "later": the SMSC took none of them). After Ctrl-C the mark is set back
+to the last line handed to the sender, so nothing is lost; after a crash, up to `every` lines past
 the last sent one are reported as unknown rather than risk a second copy on a handset.
 
 Writes are atomic (a temporary file, fsync, os.replace): an interrupted write leaves the
@@ -50,19 +52,20 @@ class Fingerprint:
 
 @attrs.frozen
 class ResumeState:
-    """What a run left behind: lines up to claimed_through may have gone out; those in sent
-    did, with their message_ids (none when the SMSC refused the submit)."""
+    """What a run left behind: lines up to claimed_through may have gone out, except those in
+    unsent; those in sent did, with their message_ids (none when the SMSC refused the submit)."""
 
     fingerprint: Fingerprint
     claimed_through: int = 0
     sent: dict[int, tuple[str, ...]] = attrs.field(factory=dict)
+    unsent: frozenset[int] = attrs.field(default=frozenset(), converter=frozenset)
 
     def may_send(self, line: int) -> bool:
-        return line > self.claimed_through
+        return line > self.claimed_through or line in self.unsent
 
     def unknown(self, lines: Iterable[int]) -> list[int]:
         """Of lines, those that may have gone out without our knowing: not sent again."""
-        return [line for line in lines if line <= self.claimed_through and line not in self.sent]
+        return [line for line in lines if not self.may_send(line) and line not in self.sent]
 
     def to_json(self) -> str:
         return json.dumps({
@@ -70,6 +73,7 @@ class ResumeState:
             **attrs.asdict(self.fingerprint),
             "claimed_through": self.claimed_through,
             "sent": {str(line): list(ids) for line, ids in sorted(self.sent.items())},
+            "unsent": sorted(self.unsent),
         }, indent=1)  # fmt: skip
 
     @classmethod
@@ -91,7 +95,7 @@ class ResumeState:
             raise ResumeError(file, "written for another message text or template; not resuming")
         try:
             sent = {int(line): tuple(str(i) for i in ids) for line, ids in data["sent"].items()}
-            return cls(fingerprint, int(data["claimed_through"]), sent)
+            return cls(fingerprint, int(data["claimed_through"]), sent, (int(line) for line in data.get("unsent", ())))
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise ResumeError(file, f"damaged state file ({error!r})") from error
 
@@ -100,7 +104,8 @@ class StateFile:
     """The state of the running campaign, saved as it goes.
 
     Call claim(line) just before sending a line, sent(line, ids) when its submit_sm_resp
-    comes, and close() on Ctrl-C or at the end.
+    comes, given_back(line) when the sender stopped before sending it, and close() on Ctrl-C
+    or at the end.
     """
 
     def __init__(self, path: str | os.PathLike, state: ResumeState, every: int = 100):
@@ -112,17 +117,22 @@ class StateFile:
         self._sent = dict(state.sent)
         self._started = state.claimed_through  # the last line handed to the sender
         self._reserved = state.claimed_through  # the mark on disk
+        self._unsent = set(state.unsent)
         self.saves = 0
 
     @property
     def state(self) -> ResumeState:
-        return ResumeState(self._fingerprint, self._started, dict(self._sent))
+        return ResumeState(self._fingerprint, self._started, dict(self._sent), self._unsent)
 
     def may_send(self, line: int) -> bool:
-        return line > self._started
+        return line > self._started or line in self._unsent
 
     def claim(self, line: int) -> None:
         """Line is about to be sent: saved ahead first if it lies past the mark on disk."""
+        if line in self._unsent:  # given back by an earlier run: no longer unsent, on disk first
+            self._unsent.discard(line)
+            self._save(self._reserved)
+            return
         if line <= self._started:
             raise ValueError(f"line {line} comes after line {self._started}: lines are sent once, in order")
         self._started = line
@@ -134,13 +144,17 @@ class StateFile:
         """The SMSC answered for line (an empty message_ids when it refused the submit)."""
         self._sent[line] = tuple(message_ids)
 
+    def given_back(self, line: int) -> None:
+        """The sender stopped before line went out (or the SMSC took none of its tries)."""
+        self._unsent.add(line)
+
     def close(self) -> None:
         """Save exactly what was started, for Ctrl-C or the end of the run."""
         self._reserved = self._started
         self._save(self._started)
 
     def _save(self, claimed_through: int) -> None:
-        text = ResumeState(self._fingerprint, claimed_through, self._sent).to_json()
+        text = ResumeState(self._fingerprint, claimed_through, self._sent, self._unsent).to_json()
         directory = os.path.dirname(os.path.abspath(self.path))
         handle, temporary = tempfile.mkstemp(prefix=".esme-state-", dir=directory)
         try:

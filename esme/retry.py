@@ -1,8 +1,9 @@
 """What to do with a submit that did not get ESME_ROK: retry it later, or report it.
 
-Only the statuses that mean "not taken, try later" are retried. A submit whose response never
-came is NOT retried: the SMSC may have stored it, and a blind resubmit would send a second
-copy to the handset. Its outcome is reported as unknown instead.
+The statuses that mean "not taken, try later" are retried up to `max_retries`. A submit whose
+response never came (timeout, lost link) is retried only when `timeout_retries` allows, 0 by
+default: the SMSC may have stored it, and a second submit would send a second copy to the
+handset. Past that limit its outcome is reported as unknown, not guessed.
 """
 
 import attrs
@@ -20,10 +21,13 @@ class GiveUp:
     reason: str  # "refused", "retries exhausted", "unknown"
 
 
-def decide(settings: Settings, status: int | None, attempts: int, rng) -> Retry | GiveUp:
-    """The decision after the `attempts`-th try got `status` (None: the response timed out)."""
+def decide(settings: Settings, status: int | None, attempts: int, rng, unanswered: int = 0) -> Retry | GiveUp:
+    """The decision after the `attempts`-th try got `status` (None: no response came, which
+    makes `unanswered` tries so far)."""
     if status is None:
-        return GiveUp("unknown")
+        if unanswered > settings.timeout_retries:
+            return GiveUp("unknown")
+        return Retry(backoff(settings.retry_delay, settings.retry_delay_max, attempts, rng))
     if status not in settings.retry_statuses:
         return GiveUp("refused")
     if attempts > settings.max_retries:

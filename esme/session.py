@@ -9,29 +9,36 @@ declines takes its usual road.
 Changes to the library's behaviour, each for a reason:
 - a submit whose response times out fails on its own; the link stays up (smpp.twisted drops
   it, losing every other submit in flight). enquire_link still judges the link;
-- submits in flight when the link is lost fail at once, not after their response timeout;
+- submits in flight when the link is lost fail at once, not after their response timeout, and
+  say why it was lost (a TLS failure in words: 'certificate verify failed');
 - a response with a status smpp.pdu does not list (vendor codes 0x400...) is read, and its
   real code kept (`raw_status` on the library's responses), instead of failing to parse.
 """
 
 import struct
 
+from OpenSSL import SSL
+from service_identity import VerificationError
 from smpp.pdu.error import SMPPClientConnectionCorruptedError
 from smpp.twisted.config import SMPPClientConfig
-from smpp.twisted.protocol import SMPPClientProtocol
+from smpp.twisted.protocol import SMPPClientProtocol, SMPPSessionStates
 from twisted.internet import defer, protocol
 from twisted.logger import Logger
 
 from esme.in_flight import InFlight, OnAnswer
 from esme.settings import BindMode, Settings
 from pdu import fast, wire
-from pdu.fields import library_knows_status
-from pdu.status import CommandStatus
+from pdu.fields import library_field, library_knows_status
 
 GENERIC_NACK = 0x80000000
 
 # Module-level: smpp.twisted sets `self.log` to a stdlib logger in its own __init__.
 log = Logger(namespace="esme.session")
+
+
+def response_status(response) -> int:
+    """A response's command_status, vendor codes (which smpp.pdu cannot name) included."""
+    return getattr(response, "raw_status", None) or int(response.status.value)
 
 
 class LinkLost(SMPPClientConnectionCorruptedError):
@@ -47,7 +54,6 @@ class EsmeProtocol(SMPPClientProtocol):
         self._on_message = None  # called with each deliver_sm or data_sm, as a pdu.wire value
         self._submits = InFlight(response_timeout)
         self._submit_timer = None  # the one timer for submits whose response never comes
-        self._timers_pushed_at = float("-inf")  # when the link timers were last pushed back
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -74,6 +80,10 @@ class EsmeProtocol(SMPPClientProtocol):
         if self.recvBuffer:
             self.incompletePDURead()
 
+    def connectionMade(self):
+        super().connectionMade()
+        self.factory.on_connected(self)
+
     def rawMessageReceived(self, message):
         command_id, status, sequence = struct.unpack_from("!LLL", message, 4)
         if command_id == fast.SUBMIT_SM_RESP and sequence in self._submits:
@@ -96,30 +106,21 @@ class EsmeProtocol(SMPPClientProtocol):
             message = message[:8] + struct.pack("!L", 0xFF) + message[12:]  # ESME_RUNKNOWNERR for the parser
         super().rawMessageReceived(message)
 
-    def onSMPPOperation(self):
-        """smpp.twisted pushes back its enquire_link timer on every PDU; at thousands of PDUs a
-        second, once a second does as well (it counts in tens of seconds)."""
-        now = self._clock.seconds()
-        if now - self._timers_pushed_at >= 1.0 or not self.isBound():
-            self._timers_pushed_at = now
-            super().onSMPPOperation()
-
     def PDUResponseReceived(self, pdu):
         pdu.raw_status = self._status
         super().PDUResponseReceived(pdu)
 
     def _deliver_received(self, sequence: int, value: wire.DeliverSm) -> None:
-        """A deliver_sm read by pdu.fast: handed over, then answered, as smpp.twisted answers
-        a data request whose handler returns at once."""
+        """A deliver_sm read by pdu.fast: answered, then handed over. Answered first because
+        what the handler sets off (a receipt ending a message, a command then unbinding) may
+        write to the link: the SMSC must see the deliver_sm_resp before an unbind."""
         self.onSMPPOperation()
+        self.transport.write(fast.write_deliver_sm_resp(sequence))
         try:
             self._on_message(value)
-        except Exception:  # as smpp.twisted: the application failed; say so, and close
+        except Exception:  # the application failed on a message it has: say so, and close
             log.failure("handling a deliver_sm failed")
-            self.transport.write(fast.write_deliver_sm_resp(sequence, CommandStatus.ESME_RX_T_APPN))
             self.shutdown()
-            return
-        self.transport.write(fast.write_deliver_sm_resp(sequence))
 
     # -- submits ----------------------------------------------------------------------------
 
@@ -175,12 +176,13 @@ class EsmeProtocol(SMPPClientProtocol):
             self._answer(on_answer, None, None)
 
     def connectionLost(self, reason):
-        self.cancelOutboundTransactions(LinkLost())
+        self.sessionState = SMPPSessionStates.NONE  # not bound any more, before the failures are handled
+        self.cancelOutboundTransactions(LinkLost(_why(reason)))
         super().connectionLost(reason)
 
     def bind_as(self, mode: BindMode, on_message):
         """Bind; on_message(DeliverSm | DataSm) is called with each message the SMSC sends and
-        must return at once (its return value is ignored; an exception answers ESME_RX_T_APPN)."""
+        must return at once (its return value is ignored; an exception closes the link)."""
         if mode is BindMode.TRANSMITTER:
             return self.bindAsTransmitter()
         self._on_message = on_message
@@ -193,11 +195,22 @@ class EsmeProtocol(SMPPClientProtocol):
         return self.bindAsTransceiver(read_by_library)
 
 
-class EsmeFactory(protocol.Factory):
-    """Builds EsmeProtocols with smpp.twisted's config made from our Settings."""
+def _why(reason) -> str:
+    """Why a link closed, in words for the user rather than OpenSSL's or service_identity's reprs."""
+    if reason.check(SSL.Error) and reason.value.args and isinstance(reason.value.args[0], list):
+        return "TLS: " + "; ".join(str(error[-1]) for error in reason.value.args[0])  # "certificate verify failed"
+    if reason.check(VerificationError):
+        return "TLS: the server's certificate is not for this host name or address"
+    return reason.getErrorMessage()
 
-    def __init__(self, settings: Settings, clock):
+
+class EsmeFactory(protocol.Factory):
+    """Builds EsmeProtocols with smpp.twisted's config made from our Settings; on_connected(
+    protocol) is called when each connection is made, to bind it."""
+
+    def __init__(self, settings: Settings, clock, on_connected):
         self.clock = clock
+        self.on_connected = on_connected
         self.response_timeout = settings.response_timeout
         self.config = SMPPClientConfig(
             host=settings.host,
@@ -205,6 +218,9 @@ class EsmeFactory(protocol.Factory):
             username=settings.system_id.encode("latin-1"),
             password=settings.password.encode("latin-1"),
             systemType=settings.system_type.encode("latin-1"),
+            addressRange=settings.address_range.encode("latin-1") or None,
+            addressTon=library_field("addr_ton", settings.addr_ton),
+            addressNpi=library_field("addr_npi", settings.addr_npi),
             enquireLinkTimerSecs=settings.enquire_link,
             inactivityTimerSecs=0,  # enquire_link keeps the link honest; silence alone is no fault
             responseTimerSecs=settings.response_timeout,

@@ -16,6 +16,7 @@ class BindMode(enum.Enum):
     TRANSMITTER = "transmitter"
     RECEIVER = "receiver"
     TRANSCEIVER = "transceiver"
+    PAIR = "pair"  # a transmitter link for submits plus a receiver link for receipts and MOs
 
 
 def _positive(instance, attribute, value):
@@ -26,6 +27,32 @@ def _positive(instance, attribute, value):
 def _not_negative(instance, attribute, value):
     if value < 0:
         raise ValueError(f"{attribute.name} must be 0 or more, got {value}")
+
+
+def _one_of(allowed):
+    def check(instance, attribute, value):
+        if value not in allowed:
+            raise ValueError(f"{attribute.name} must be one of {', '.join(map(str, allowed))} (SMPP 3.4 section 5.2.5/6), got {value}")
+
+    return check
+
+
+def read_status(written) -> int:
+    """A command_status as people write it: ESME_RTHROTTLED, 0x58, 88, or a vendor code 0x400."""
+    if isinstance(written, int) and not isinstance(written, bool):
+        return written
+    text = str(written).strip()
+    if text.upper() in CommandStatus.__members__:
+        return int(CommandStatus[text.upper()])
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise ValueError(f"not a command_status: {written!r} (write a name such as ESME_RTHROTTLED, or a code such as 0x58)") from None
+
+
+def read_statuses(written: str) -> frozenset[int]:
+    """A comma-separated list of command_statuses."""
+    return frozenset(read_status(part) for part in written.split(",") if part.strip())
 
 
 # "Later" statuses: the SMSC is busy, the message was not taken. ESME_RSYSERR (0x08) is left
@@ -41,20 +68,29 @@ class Settings:
     password: str = "password"
     system_type: str = ""
     bind: BindMode = BindMode.TRANSCEIVER
+    address_range: str = ""  # the bind's address_range: which MOs this ESME serves, for SMSCs that route by it
+    addr_ton: int = attrs.field(default=0, validator=_one_of(range(7)))
+    addr_npi: int = attrs.field(default=0, validator=_one_of((0, 1, 3, 4, 6, 8, 9, 10, 14, 18)))
     tls: bool = False
+    tls_ca: str = ""  # with tls: a PEM CA or certificate trusted instead of the system's store
     window: int = attrs.field(default=10, validator=_positive)  # most submits awaiting a response
     tps: float = attrs.field(default=0.0, validator=_not_negative)  # segments a second; 0: no limit
     burst: int = attrs.field(default=1, validator=_positive)  # tokens the bucket holds when idle
     retry_statuses: frozenset = attrs.field(default=RETRY_STATUSES, converter=frozenset)
     max_retries: int = attrs.field(default=5, validator=_not_negative)
+    # Resubmits after no response (timeout, lost link); each may reach the handset twice if
+    # the SMSC had stored the first. 0: report UNKNOWN instead.
+    timeout_retries: int = attrs.field(default=0, validator=_not_negative)
     retry_delay: float = attrs.field(default=1.0, validator=_positive)  # first backoff, doubled each time
     retry_delay_max: float = attrs.field(default=30.0, validator=_positive)
     response_timeout: float = attrs.field(default=30.0, validator=_positive)
     receipt_timeout: float = attrs.field(default=600.0, validator=_positive)
     enquire_link: float = attrs.field(default=30.0, validator=_not_negative)  # 0: no keepalive
+    slow_after: float = attrs.field(default=5.0, validator=_positive)  # answers slower than this: another SMSC is preferred
     reconnect_delay: float = attrs.field(default=1.0, validator=_positive)
     reconnect_delay_max: float = attrs.field(default=60.0, validator=_positive)
     concatenation: Concatenation = Concatenation.UDH8
+    receipts_per_segment: bool = True  # False: the carrier sends one receipt for a long message, for all its segments
     source: str = ""  # source_addr when a send names none
 
     @property
@@ -64,3 +100,10 @@ class Settings:
     @property
     def transmits(self) -> bool:
         return self.bind is not BindMode.RECEIVER
+
+    @property
+    def links(self) -> tuple[BindMode, ...]:
+        """The binds this setting opens, the sending one first."""
+        if self.bind is BindMode.PAIR:
+            return (BindMode.TRANSMITTER, BindMode.RECEIVER)
+        return (self.bind,)

@@ -60,6 +60,17 @@ def absolute(moment: datetime.datetime) -> str:
     return utc.strftime("%y%m%d%H%M%S") + f"{utc.microsecond // 100_000}00+"
 
 
+def relative(seconds: float) -> str:
+    """A duration as a relative SMPP time (`YYMMDDhhmmss000R`), whole seconds, counted in
+    days, hours, minutes and seconds (no months or years, which have no fixed length)."""
+    if not 0 < seconds < 100 * 86400:
+        raise ValueError(f"a relative SMPP time holds 1 s to 99 days, got {seconds} s")
+    days, rest = divmod(round(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"0000{days:02d}{hours:02d}{minutes:02d}{seconds:02d}000R"
+
+
 def iso(seconds: float | None) -> str | None:
     """Clock seconds as ISO 8601 UTC to the millisecond: 2026-11-22T09:30:00.000Z."""
     if seconds is None:

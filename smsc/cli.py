@@ -1,5 +1,5 @@
 """The `smsc` command: serve the SMSC, inject an MO through a running one, export call detail
-records (later: run scenarios)."""
+records, run scenarios."""
 
 import argparse
 import json
@@ -11,6 +11,7 @@ import urllib.request
 
 import attrs
 
+from scenarios import cli as scenario_cli
 from smsc import config_file
 from smsc.config import Config, Tls, split_host_port
 
@@ -46,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--config", metavar="FILE", help="TOML config file; flags override it")
     serve.add_argument("--smpp", metavar="HOST:PORT", help="SMPP listen address (default 127.0.0.1:2775)")
-    serve.add_argument("--http", metavar="HOST:PORT", help="HTTP API listen address (default 127.0.0.1:8775)")
+    serve.add_argument("--http", metavar="HOST:PORT", help="HTTP listen address: the API at /api/, Prometheus metrics at /metrics (default 127.0.0.1:8775)")
     serve.add_argument("--data", metavar="DIR", help="where the SMSC keeps its data (default ./var)")
     serve.add_argument("--tls", metavar="HOST:PORT", help="also serve SMPP over TLS here (needs --tls-cert and --tls-key)")
     serve.add_argument("--tls-cert", metavar="PEM", help="TLS certificate file (PEM)")
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--data", metavar="DIR", default=Config().data, help=f"the SMSC's data folder (default ./{Config().data})")
     export.add_argument("--account", metavar="SYSTEM_ID", help="only this account's messages")
     export.add_argument("--output", metavar="FILE", help="write here instead of standard output")
+    scenario_cli.add_parser(commands)
     return parser
 
 
@@ -216,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
         return send_mo(args.api, args.source, args.destination, args.text)
     if args.command == "cdr":
         return export_cdrs(args.data, args.account, args.output)
+    if args.command == "scenario":
+        return scenario_cli.main(args)
     if args.command != "serve":
         parser.print_help()
         return 0

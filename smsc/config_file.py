@@ -1,94 +1,14 @@
-"""Loading the SMSC's TOML config over the defaults, with errors that name file, line and key.
+"""Loading the SMSC's TOML config over the defaults; pdu.config_file does the checking and
+names file, line and key for every mistake."""
 
-cattrs turns the parsed TOML into the frozen values of smsc.config and reports every mistake
-at once with its path (`accounts[1].window`); we add the line in the file and what was
-expected, so a user can fix a config without reading our code.
-"""
-
-import enum
-import re
-import tomllib
 from pathlib import Path
 
 import attrs
-import cattrs
-from cattrs.errors import ForbiddenExtraKeysError
 
+from pdu.config_file import ConfigError, read_toml, structure_part
 from smsc.config import Config
 
-
-@attrs.frozen
-class ConfigProblem:
-    """One mistake in a config file."""
-
-    path: str  # e.g. accounts[1].window
-    line: int | None
-    message: str
-
-
-@attrs.frozen
-class ConfigError(Exception):
-    """A config file that cannot be used, with every problem found in it."""
-
-    file: str
-    problems: tuple[ConfigProblem, ...]
-
-    def __str__(self):
-        lines = [f"{self.file}: invalid config"]
-        for problem in self.problems:
-            where = f"{self.file}:{problem.line}" if problem.line else self.file
-            lines.append(f"  {where}: {problem.path}: {problem.message}")
-        return "\n".join(lines)
-
-
-def _strict(kind: type, noun: str):
-    def structure(value, _):
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise ValueError(f"expected {noun}, got {value!r}")
-        return value
-
-    return structure
-
-
-def _number(value, _):
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"expected a number, got {value!r}")
-    return float(value)
-
-
-def _enum(value, kind):
-    try:
-        return kind(value)
-    except ValueError:
-        choices = ", ".join(repr(member.value) for member in kind)
-        raise ValueError(f"expected one of {choices}, got {value!r}") from None
-
-
-def _converter() -> cattrs.Converter:
-    converter = cattrs.Converter(forbid_extra_keys=True)
-    converter.register_structure_hook(int, _strict(int, "an integer"))
-    converter.register_structure_hook(str, _strict(str, "a string"))
-    converter.register_structure_hook(bool, _strict(bool, "true or false"))
-    converter.register_structure_hook(float, _number)
-    converter.register_structure_hook_func(lambda kind: isinstance(kind, type) and issubclass(kind, enum.Enum), _enum)
-    return converter
-
-
-_CONVERTER = _converter()
-
-
-def _describe(error: BaseException, _type) -> str:
-    if isinstance(error, ForbiddenExtraKeysError):
-        return f"unknown key {', '.join(sorted(error.extra_fields))}"
-    if isinstance(error, KeyError):
-        return "required key missing"
-    return str(error)
-
-
-def _split_message(message: str) -> tuple[str, str]:
-    """'invalid thing @ $.accounts[0].window' -> ('accounts[0].window', 'invalid thing')."""
-    text, _, path = message.rpartition(" @ ")
-    return path.removeprefix("$").lstrip("."), text
+__all__ = ["ConfigError", "load", "structure", "structure_part"]
 
 
 def structure(data: dict, file: str, source: str = "") -> Config:
@@ -96,74 +16,9 @@ def structure(data: dict, file: str, source: str = "") -> Config:
     return structure_part(data, Config, file, source)
 
 
-def structure_part(data, kind: type, file: str, source: str = "", path: str = ""):
-    """A value of `kind` (Config, or a part such as WireFaults) from parsed TOML or JSON, or a
-    ConfigError listing every problem with its path, which starts with `path` when given."""
-    try:
-        return _CONVERTER.structure(data, kind)
-    except cattrs.BaseValidationError as error:
-        messages = cattrs.transform_error(error, path="$", format_exception=_describe)
-    except (ValueError, TypeError) as error:
-        messages = [f"{error} @ $"]
-    problems = []
-    for message in messages:
-        where, text = _split_message(message)
-        key = re.match(r"(\w+) must", text) or re.match(r"unknown key (\w+)", text)
-        full_path = ".".join(filter(None, [path, where, key.group(1) if key else ""]))
-        problems.append(ConfigProblem(full_path or "(top level)", line_of(source, full_path), text))
-    raise ConfigError(file, tuple(problems))
-
-
 def load(path: str | Path) -> Config:
     """Read a TOML config file over the defaults."""
-    path = Path(path)
-    try:
-        source = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(str(path), (ConfigProblem("(file)", None, error.strerror or str(error)),)) from None
-    try:
-        data = tomllib.loads(source)
-    except tomllib.TOMLDecodeError as error:
-        found = re.search(r"line (\d+)", str(error))
-        line = int(found.group(1)) if found else len(source.splitlines()) or None  # "at end of document"
-        problem = ConfigProblem("(syntax)", line, f"not valid TOML: {error}")
-        raise ConfigError(str(path), (problem,)) from None
+    data, source = read_toml(path)
     config = structure(data, str(path), source)
     # Files the config names are found next to it, wherever smsc is started from.
-    return attrs.evolve(config, policy=config.policy.with_files_under(str(path.parent)))
-
-
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([\w.]+)\s*\]\]?")
-_KEY = re.compile(r"^\s*([\w-]+)\s*=")
-
-
-def line_of(source: str, path: str) -> int | None:
-    """Best-effort line of a dotted path (`accounts[1].window`) in TOML text."""
-    if not source or not path:
-        return None
-    parts = re.findall(r"(\w+)(?:\[(\d+)\])?", path)
-    table = [(name, int(index) if index else None) for name, index in parts[:-1]]
-    last_name, last_index = parts[-1]
-    if last_index:  # the path ends at an array member: point at its header
-        table, last_name = table + [(last_name, int(last_index))], None
-    wanted = ".".join(name for name, _ in table)
-    wanted_index = table[-1][1] if table else None
-    seen = -1
-    current = ""
-    header_line = None
-    for number, line in enumerate(source.splitlines(), start=1):
-        header = _HEADER.match(line)
-        if header:
-            current = header.group(2)
-            if current == wanted:
-                seen += 1
-                if wanted_index is None or seen == wanted_index:
-                    header_line = number
-                    if last_name is None:
-                        return number
-            continue
-        key = _KEY.match(line)
-        in_table = current == wanted and (wanted_index is None or seen == wanted_index)
-        if key and key.group(1) == last_name and in_table:
-            return number
-    return header_line
+    return attrs.evolve(config, policy=config.policy.with_files_under(str(Path(path).parent)))

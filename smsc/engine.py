@@ -39,7 +39,7 @@ from smsc.policy.billing import Refusal as LedgerRefusal
 from smsc.policy.decisions import ADMITTED, Admission, KeywordAction, Refusal
 from smsc.policy.lists import OptOuts
 from smsc.policy.rules import Policy
-from smsc.policy.statuses import PolicyStatus
+from smsc.policy.statuses import OPTED_OUT_ERR, PolicyStatus
 from smsc.store import AddEvent, AddMessage, ChangeMessage, OptIn, OptOut, Spend, StoreClosed, StoredMessage, TraceEvent
 
 RECENT_REFUSALS = 200  # kept for the API: why the last submits were refused
@@ -438,6 +438,8 @@ class Engine:
             return self._expire(pending)
         number = self._on_network(pending.destination)
         if pending.marketing:
+            if self._opted_out(pending, number):
+                return
             quiet = self.policy.quiet_until(number, now)
             if quiet is not None:
                 return self._quiet(pending, *quiet)
@@ -457,6 +459,15 @@ class Engine:
         events.append(TraceEvent(pending.number, now, "routed", f"to {carrier.name}, tower {tower.id}"))
         self._next(pending, route.on_air_at, ON_AIR)
         self._write([self._change(pending, route.on_air_at), *map(AddEvent, events)])
+
+    def _opted_out(self, pending: Pending, number: str, events=()) -> bool:
+        """Marketing whose recipient opted out of its sender since it was accepted (it waited
+        for quiet hours, a retry or the tower's queue) is stopped: REJECTD, never delivered."""
+        if (pending.source.digits, number) not in self.policy.opt_outs:
+            return False
+        why = f"{number} opted out of {pending.source.digits} after this was accepted; not sent"
+        self._finish(pending, Event.REJECT, OPTED_OUT_ERR, why, events)
+        return True
 
     def _quiet(self, pending: Pending, opening: float, why: str) -> None:
         """Marketing outside the recipient's window waits for it to open, or for its end."""
@@ -495,11 +506,13 @@ class Engine:
         queued = TraceEvent(pending.number, pending.reached_tower_at, "queued at tower", tower.id)
         if not tower.up:
             return self._hold(pending, tower, [queued])
+        number = self._on_network(pending.destination)
+        if pending.marketing and self._opted_out(pending, number, [queued]):
+            return
         pending.attempts += 1
         if pending.first_attempt_at is None:
             pending.first_attempt_at = now
         tower.sent += 1
-        number = self._on_network(pending.destination)
         meeting = self.handsets.meet(number, now, pending.first_attempt_at)
         events = [
             queued,
@@ -512,7 +525,7 @@ class Engine:
             self._finish(pending, Event.DELIVER, 0, events=events, withheld=lost)
             if test and test.reply:
                 self.inject_mo(pending.destination, pending.source, test.reply)
-            elif pending.marketing and self._rng.random() < self._config.network.handsets.opt_out_share:
+            elif pending.marketing and self._rng.random() < self.handsets.churn.opt_out_share:
                 self.inject_mo(pending.destination, pending.source, "T")  # had enough of it
         elif meeting.state is HandsetState.UNKNOWN:
             self._finish(pending, Event.FAIL, int(meeting.error), events=events)
@@ -613,8 +626,9 @@ class Engine:
         self._send_receipts(pending, operations)
 
     def _send_receipts(self, pending: Pending, operations: list) -> None:
-        copies = 2 if self.faults_for(pending.account).duplicate_receipts else 1  # a wire fault on demand
-        self.outbox.send(operations, pending.number, copies)
+        faults = self.faults_for(pending.account)  # wire faults on demand: duplicate or late receipts
+        self.outbox.send(operations, pending.number, 2 if faults.duplicate_receipts else 1, faults.receipt_delay,
+                         (pending.state.name, pending.submitted_at))  # fmt: skip
 
     def _change(self, pending: Pending, due_at: float, done_at: float | None = None, charge: int | None = None) -> ChangeMessage:
         return ChangeMessage(pending.number, int(pending.state), pending.attempts, due_at, done_at, pending.error, charge=charge)

@@ -3,7 +3,7 @@
 Each fault is a field, set per account in the config ([accounts.faults]) and changeable per
 session at run time (`session.faults = attrs.evolve(...)`). A QA engineer switches one on to
 watch what their ESME does: no answer, late answers, generic_nack, an error for a share of
-submits, a dropped link, a receipt before its submit_sm_resp, duplicate receipts, a
+submits, a dropped link, a receipt before its submit_sm_resp, duplicate or late receipts, a
 malformed PDU, or a half-open link that stops reading.
 """
 
@@ -35,6 +35,7 @@ class WireFaults:
     drop_after: int = attrs.field(default=0, validator=_not_negative)  # PDUs received, then cut (0: never)
     receipt_before_response: bool = False  # the submit_sm_resp waits until the receipt has gone
     duplicate_receipts: bool = False  # every receipt is sent twice
+    receipt_delay: float = attrs.field(default=0.0, validator=_not_negative)  # seconds every receipt is held back
     malformed_share: float = attrs.field(default=0.0, validator=_share)  # of submit_sm_resp, sent broken
     stop_reading: bool = False  # after binding, read nothing more: a half-open link
 

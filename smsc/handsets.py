@@ -50,7 +50,7 @@ class Meeting:
 
 class Handsets:
     def __init__(self, config: network_config.Network, rng):
-        self._churn = config.handsets
+        self.churn = config.handsets  # may change at run time (handsets churning): later draws follow it
         self._rng = rng
         self._by_suffix = {number.suffix: number for number in config.test_numbers}
         self._suffix_lengths = sorted({len(suffix) for suffix in self._by_suffix}, reverse=True)
@@ -96,18 +96,18 @@ class Handsets:
     def _permanent(self, number: str) -> HandsetState | None:
         # A fixed point in [0, 1) per number: the same number is always unknown or never.
         point = zlib.crc32(number.encode("ascii", "replace")) / 2**32
-        if point < self._churn.unknown_share:
+        if point < self.churn.unknown_share:
             return HandsetState.UNKNOWN
-        if point < self._churn.unknown_share + self._churn.barred_share:
+        if point < self.churn.unknown_share + self.churn.barred_share:
             return HandsetState.BARRED
         return None
 
     def _draw(self, number: str, now: float) -> Meeting:
         draw = self._rng.random()
         for state, churn in (
-            (HandsetState.ABSENT, self._churn.absent),
-            (HandsetState.OUT_OF_COVERAGE, self._churn.out_of_coverage),
-            (HandsetState.SIM_FULL, self._churn.sim_full),
+            (HandsetState.ABSENT, self.churn.absent),
+            (HandsetState.OUT_OF_COVERAGE, self.churn.out_of_coverage),
+            (HandsetState.SIM_FULL, self.churn.sim_full),
         ):
             if draw < churn.share:
                 stay = Meeting(state, now + self._rng.expovariate(1.0 / (churn.minutes * 60.0)))

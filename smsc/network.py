@@ -143,7 +143,10 @@ class Network:
         does not wait behind the tower's queue."""
         departs_at = tower.carrier.link.reserve(now)
         reaches_tower_at = departs_at + transit
-        on_air_at = tower.air.reserve(reaches_tower_at)
+        # The tower's turn is booked in the order messages leave the SMSC, then the transit
+        # added: booked at each arrival instead, one message with a long transit (the
+        # latency's tail) pushed every later booking behind it, minutes of false queue.
+        on_air_at = tower.air.reserve(departs_at) + transit
         if priority:
             on_air_at = reaches_tower_at
         on_air_at += tower.config.backlog + backlog

@@ -17,6 +17,7 @@ from twisted.internet import defer
 from twisted.logger import Logger
 
 from pdu.status import CommandStatus
+from smsc.stats import Latencies
 
 # Statuses an ESME answers when it cannot take a deliver_sm now but may later.
 TRY_AGAIN = frozenset(
@@ -51,16 +52,18 @@ class Outbound:
         self._retry_interval = retry_interval
         self._waiting: dict[str, collections.deque] = collections.defaultdict(collections.deque)
         self._retry_calls = {}
+        self.receipt_latency = Latencies()  # (system_id, state) -> seconds from submit to receipt written
 
     def waiting(self, system_id: str) -> int:
         """deliver_sm held for an account until a receiving bind takes them."""
         return len(self._waiting[system_id])
 
-    def send(self, system_id: str, value, sent=None, refused=None, created_at: float | None = None) -> None:
+    def send(self, system_id: str, value, sent=None, refused=None, created_at: float | None = None, receipt: tuple | None = None) -> None:
         """Queue a pdu.wire DeliverSm or DataSm for the account and send what can go now;
         sent() is called once an ESME has answered it ESME_ROK, refused(status) when an
-        ESME refused it for good."""
-        self._waiting[system_id].append((value, sent, refused, created_at))
+        ESME refused it for good. receipt: (state name, submitted_at) of the message a receipt
+        reports, to time it when it is first written."""
+        self._waiting[system_id].append((value, sent, refused, created_at, receipt))
         self.flush(system_id)
 
     def forget_before(self, cutoff: float) -> int:
@@ -81,6 +84,8 @@ class Outbound:
                 return
             entry = queue.popleft()
             answered = defer.maybeDeferred(session.deliver, entry[0])
+            if entry[4] is not None:
+                self.receipt_latency.observe((system_id, entry[4][0]), self._clock.seconds() - entry[4][1])
             answered.addCallbacks(self._answered, self._failed, callbackArgs=(system_id, entry), errbackArgs=(system_id, entry))
         if not queue:
             self.drained(system_id)
@@ -102,7 +107,7 @@ class Outbound:
         self.flush(system_id)
 
     def _failed(self, failure, system_id: str, entry):
-        value, _, refused, _ = entry
+        value, _, refused, _, _ = entry
         status = refused_status(failure)
         if status is not None:
             self.log.warn("{system_id} refused a {command} with status 0x{status:08X}; dropped, not resent",
@@ -113,7 +118,7 @@ class Outbound:
             return
         self.log.info("deliver_sm to {system_id} failed ({why}); resending in {delay}s",
                       system_id=system_id, why=failure.getErrorMessage(), delay=self._retry_interval)  # fmt: skip
-        self._waiting[system_id].append(entry)  # behind the others: one bad receipt holds up none
+        self._waiting[system_id].append((*entry[:4], None))  # behind the others: one bad receipt holds up none; timed once
         call = self._retry_calls.get(system_id)
         if call is None or not call.active():
             self._retry_calls[system_id] = self._clock.callLater(self._retry_interval, self.flush, system_id)

@@ -7,6 +7,8 @@ ones stay on disk only ("spilled"), and are read back in order, a batch at a tim
 account's queue empties.
 """
 
+import collections
+
 from twisted.logger import Logger
 
 from pdu.status import describe_status
@@ -31,6 +33,8 @@ class Outbox:
         self._handed: dict[str, int] = {}  # account -> the last outbox id handed to outbound
         self._spilled: dict[str, int] = {}  # account -> entries left on disk only (a counter)
         self._reading: set[str] = set()
+        self._held: collections.deque = collections.deque()  # (until, operations, number, copies, receipt): late receipts
+        self._held_call = None
         outbound.drained = self._drained
 
     def queue(self, account: str, value, now: float, number: int | None = None, detail: str = "") -> list:
@@ -43,8 +47,18 @@ class Outbox:
             operations.append(AddEvent(TraceEvent(number, now, "receipt queued", detail)))
         return operations
 
-    def send(self, operations: list, number: int | None = None, copies: int = 1) -> None:
-        """Hand the now committed outbox entries among `operations` to the ESME."""
+    def send(self, operations: list, number: int | None = None, copies: int = 1, delay: float = 0.0, receipt: tuple | None = None) -> None:
+        """Hand the now committed outbox entries among `operations` to the ESME; with `delay`,
+        that many seconds later (a carrier whose receipts lag; they are on disk meanwhile).
+        Entries are handed over in the order they were queued, so while some are held back
+        the others wait behind them. receipt: (state name, submitted_at) when they are a
+        message's receipt, to time it."""
+        if delay > 0 or self._held:
+            self._hold(operations, number, copies, self._clock.seconds() + delay, receipt)
+        else:
+            self._send_now(operations, number, copies, receipt)
+
+    def _send_now(self, operations: list, number: int | None, copies: int, receipt: tuple | None = None) -> None:
         for operation in operations:
             if isinstance(operation, AddOutbox):
                 entry = operation.entry
@@ -54,7 +68,25 @@ class Outbox:
                 if not self._room(entry.account):
                     continue
                 for _ in range(copies):
-                    self._hand(entry, value, number)
+                    self._hand(entry, value, number, receipt)
+
+    def _hold(self, operations: list, number: int | None, copies: int, until: float, receipt: tuple | None) -> None:
+        """Held back until `until`, released in the order held (what a shorter delay holds
+        waits behind what a longer one held before); one timer serves them all."""
+        self._held.append((until, operations, number, copies, receipt))
+        if self._held_call is None:
+            self._held_call = self._clock.callLater(max(0.0, self._held[0][0] - self._clock.seconds()), self._release)
+
+    def _release(self) -> None:
+        self._held_call = None
+        now = self._clock.seconds()
+        due = []
+        while self._held and self._held[0][0] <= now:
+            due.append(self._held.popleft())
+        for _, operations, number, copies, receipt in due:
+            self._send_now(operations, number, copies, receipt)
+        if self._held:
+            self._held_call = self._clock.callLater(max(0.0, self._held[0][0] - now), self._release)
 
     def _room(self, account: str) -> bool:
         """Whether an entry may wait in memory; if not it is spilled: on disk only, for now."""
@@ -63,9 +95,9 @@ class Outbox:
             return False
         return True
 
-    def _hand(self, entry: OutboxEntry, value, number: int | None) -> None:
+    def _hand(self, entry: OutboxEntry, value, number: int | None, receipt: tuple | None = None) -> None:
         self._handed[entry.account] = entry.id
-        self._outbound.send(entry.account, value, *self._answers(entry.id, number), created_at=entry.created_at)
+        self._outbound.send(entry.account, value, *self._answers(entry.id, number), created_at=entry.created_at, receipt=receipt)
 
     def _drained(self, account: str) -> None:
         """The account's queue is empty: read back the next spilled batch, oldest first."""

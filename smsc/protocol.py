@@ -21,7 +21,7 @@ from smpp.pdu import constants, operations, pdu_types
 from smpp.pdu.error import PDUParseError
 from smpp.pdu.operations import GenericNack, getPDUClass
 from smpp.pdu.pdu_types import CommandId, PDUDataRequest, PDURequest, PDUResponse
-from smpp.twisted.protocol import DataHandlerResponse, SMPPServerProtocol, SMPPSessionStates
+from smpp.twisted.protocol import DataHandlerResponse, SMPPClientSessionStateError, SMPPServerProtocol, SMPPSessionStates
 from twisted.cred import error as cred_error
 from twisted.internet import defer
 from twisted.logger import Logger
@@ -33,6 +33,7 @@ from smsc import faults as wire_faults
 from smsc import raw_requests, session_rules, tcp
 from smsc.errors import SmppError
 from smsc.session_rules import BindState
+from smsc.stats import OTHER, SessionCounts
 from smsc.validation import check_submit
 
 HEADER_LENGTH = 16
@@ -51,6 +52,9 @@ _BOUND_LIBRARY_STATE = {
     "bind_transceiver": SMPPSessionStates.BOUND_TRX,
 }
 _BIND_TYPE_NAMES = {"bind_transmitter": "transmitter", "bind_receiver": "receiver", "bind_transceiver": "transceiver"}
+# Statuses counted as themselves when an ESME sends them; any other is counted as OTHER.
+_KNOWN_STATUSES = frozenset(constants.command_status_value_map) | frozenset(range(0x400, 0x500))
+_DELIVER_SM_OK = (fast.DELIVER_SM, 0)
 
 
 # Module-level: smpp.twisted sets `self.log` to a stdlib logger in its own __init__.
@@ -69,7 +73,9 @@ class SmscProtocol(SMPPServerProtocol):
         self._request_octets = None  # the PDU being read, while its handlers run
         self._raw_waiting: set[defer.Deferred] = set()  # requests answered from octets, not yet answered
         self._timers_pushed_at = float("-inf")  # when the link timers were last pushed back
+        self._answers_until = float("-inf")  # when the last answer a fault made late is written
         self.outbind = None  # a pdu.wire.Outbind to send first, on connections we dialled
+        self.counts = SessionCounts()  # PDUs in and out; the factory shares its own with every session
 
     def connectionMade(self):
         super().connectionMade()
@@ -123,12 +129,17 @@ class SmscProtocol(SMPPServerProtocol):
         return length
 
     def rawMessageReceived(self, message):
-        command_id, _, sequence = struct.unpack("!LLL", message[4:16])
+        command_id, status, sequence = struct.unpack("!LLL", message[4:16])
         sequence = sequence or None
+        if status and status not in _KNOWN_STATUSES:
+            status = OTHER
+        received = self.counts.received
         if command_id not in constants.command_id_value_map:
+            received[OTHER, status] = received.get((OTHER, status), 0) + 1
             log.info("{peer}: unknown command_id 0x{command_id:08X}, nacked", peer=self._peer(), command_id=command_id)
             self.sendPDU(GenericNack(seqNum=sequence, status=pdu_types.CommandStatus.ESME_RINVCMDID))
             return
+        received[command_id, status] = received.get((command_id, status), 0) + 1
         if command_id in raw_requests.COMMANDS:
             self._answer_raw(command_id, sequence or 0, message[16:])
             return
@@ -212,6 +223,7 @@ class SmscProtocol(SMPPServerProtocol):
             octets = wire_faults.malformed(octets)
         delay = wire_faults.response_delay(self._faults, self._rng, accepted_submit=accepted)
         if delay:
+            self._late_answer(delay)
             self.callLater(delay, self._write_if_connected, octets)
         else:
             self._write_if_connected(octets)
@@ -219,6 +231,8 @@ class SmscProtocol(SMPPServerProtocol):
     def _write_if_connected(self, octets: bytes) -> None:
         if self.connected and not self._faults.silent:
             self.transport.write(octets)
+            sent, key = self.counts.sent, struct.unpack_from("!LL", octets, 4)
+            sent[key] = sent.get(key, 0) + 1
 
     def endPDURead(self):
         super().endPDURead()
@@ -265,6 +279,7 @@ class SmscProtocol(SMPPServerProtocol):
             return verdict
         if command in session_rules.SUBMITTING and len(self.inTxns) + len(self._raw_waiting) >= self.account.window:
             answer = self.account.throttle_answer.status
+            self.counts.window_full[self.account.system_id] += 1
             log.info("{peer}: window of {window} full; answered {status}",
                           peer=self._peer(), window=self.account.window, status=answer.name)  # fmt: skip
             return answer
@@ -300,24 +315,49 @@ class SmscProtocol(SMPPServerProtocol):
         response = reqPDU.requireAck(reqPDU.seqNum, status, **params)
         response.answer_status = getattr(reqPDU, "answer_status", None)
         if delay:
+            self._late_answer(delay)
             self.callLater(delay, self._send_if_connected, response, accepted_submit)
         else:
             self._send_if_connected(response, accepted_submit)
+
+    def _late_answer(self, delay: float) -> None:
+        self._answers_until = max(self._answers_until, self.factory.clock.seconds() + delay)
+
+    def onPDURequest_unbind(self, reqPDU):
+        """As smpp.twisted does it, except that the link closes only once the unbind_resp and
+        the answers before it are written, however late the session's faults make them (else
+        a late unbind_resp never leaves, and the ESME sees its link lost instead)."""
+        self.sessionState = SMPPSessionStates.UNBIND_RECEIVED
+        self.cancelEnquireLinkTimer()
+        self.cancelOutboundTransactions(SMPPClientSessionStateError("Unbind received"))
+        self.finishInboundTxns().addCallback(self._unbind_answered, reqPDU)
+
+    def _unbind_answered(self, _, reqPDU) -> None:
+        self.sendResponse(reqPDU)
+        wait = self._answers_until - self.factory.clock.seconds()
+        if wait > 0:
+            self.callLater(wait, self.disconnect)
+        else:
+            self.disconnect()
 
     def _send_if_connected(self, response, accepted_submit: bool) -> None:
         if not self.connected:
             return
         if accepted_submit and self._faults.malformed_share and self._rng.random() < self._faults.malformed_share:
             self.transport.write(wire_faults.malformed(self.encoder.encode(response)))
+            self.counts.wrote(constants.command_id_name_map[response.id.name], 0)
             return
         self.sendPDU(response)
 
     def sendPDU(self, pdu):
         status = getattr(pdu, "answer_status", None)
         if status is None or library_knows_status(status):
-            return super().sendPDU(pdu)
+            super().sendPDU(pdu)
+            self.counts.wrote(constants.command_id_name_map[pdu.id.name], constants.command_status_name_map[pdu.status.name])
+            return
         octets = self.encoder.encode(pdu)  # with ESME_RUNKNOWNERR in place of the vendor code
         self.transport.write(octets[:8] + int(status).to_bytes(4, "big") + octets[12:])
+        self.counts.wrote(constants.command_id_name_map[pdu.id.name], int(status))
         self.onSMPPOperation()
 
     def PDUResponseReceived(self, pdu):
@@ -458,6 +498,8 @@ class SmscProtocol(SMPPServerProtocol):
             octets = fast.write_deliver_sm(value, sequence)
             if octets is not None:  # written without smpp.pdu; smpp.twisted still tracks it
                 self.transport.write(octets)
+                sent = self.counts.sent
+                sent[_DELIVER_SM_OK] = sent.get(_DELIVER_SM_OK, 0) + 1
                 self.onSMPPOperation()
                 return self.startOutboundTransaction(operations.DeliverSM(sequence), self.config().responseTimerSecs)
         return self.sendDataRequest(value.to_pdu())

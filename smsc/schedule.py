@@ -44,8 +44,10 @@ class Schedule:
                 break
             _, _, item = heapq.heappop(heap)
             self._run(item)
-        if heap and self._timer_at is None:
-            self._arm(heap[0][0])  # at once if more are due: the reactor serves the network between batches
+        # A step the run added armed the timer for its own time, perhaps after the heap's
+        # first: arm for the first. At once if more are due: the network is served between batches.
+        if heap and (self._timer_at is None or heap[0][0] < self._timer_at):
+            self._arm(heap[0][0])
 
     def compact(self, live) -> int:
         """Drop the entries live(item) calls stale; how many went. O(n): for an hourly tidy,

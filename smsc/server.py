@@ -12,6 +12,7 @@ from smsc.config import Config
 from smsc.faults import WireFaults
 from smsc.outbound import Outbound
 from smsc.protocol import SmscProtocol
+from smsc.stats import SessionCounts
 
 
 class SmscFactory(SMPPServerFactory):
@@ -34,6 +35,7 @@ class SmscFactory(SMPPServerFactory):
         self.outbound = Outbound(clock, self.next_receiver, window=self._window)
         self.sink = sink
         self.fault_overrides: dict[str, WireFaults] = {}  # system_id -> faults set at run time
+        self.counts = SessionCounts()  # every session's PDUs and full windows, for /metrics
 
     def faults_for(self, account) -> WireFaults:
         """The wire faults a session of the account starts with: set at run time, else configured."""
@@ -56,6 +58,7 @@ class SmscFactory(SMPPServerFactory):
         protocol = SmscProtocol(self.clock, self.rng)
         protocol.encoder = pdu_codec(self.smsc_config.max_system_id_length, self.smsc_config.max_password_length)
         protocol.factory = self
+        protocol.counts = self.counts
         return protocol
 
     def _window(self, system_id: str) -> int:

@@ -1,5 +1,6 @@
 """The HTTP API's endpoints: health, statistics, messages with their traces, and the controls a
-trainer or QA engineer uses at run time (an MO, a tower down or slowed, wire faults).
+trainer or QA engineer uses at run time (an MO, a tower down or slowed, wire faults, links
+dropped).
 
 They read snapshots of the engine, the network and the store and change the core only through
 its public calls (`Engine.set_tower`, `Engine.inject_mo`, `SmscFactory.set_faults`). The
@@ -17,6 +18,7 @@ from pdu.status import MessageState
 from smsc import config_file
 from smsc.faults import WireFaults
 from smsc.http import shapes
+from smsc.http.metrics import MetricsApi
 from smsc.http.policy_api import PolicyApi
 from smsc.http.router import ApiError, Call, Route, site, whole_number
 
@@ -44,7 +46,9 @@ class Api:
             Route("POST", "/api/towers/{id}", self.tower),
             Route("GET", "/api/faults", self.faults),
             Route("POST", "/api/faults", self.set_faults),
+            Route("POST", "/api/sessions/drop", self.drop_sessions),
             *PolicyApi(self._engine).routes(),
+            *MetricsApi(self._engine, self._factory, self._clock).routes(),
         ]
 
     def site(self):
@@ -190,6 +194,30 @@ class Api:
             raise ApiError(404, f"no bound session {body['session']!r}; bound sessions are {', '.join(sessions) or 'none'}")
         session.faults = faults
         return 200, _session(session)
+
+    def drop_sessions(self, call: Call):
+        """Close bound sessions without an unbind, as a carrier link that falls: every session
+        of an account, or one by its HOST:PORT. The ESMEs see the link lost and reconnect."""
+        body = call.json()
+        _only(body, {"account", "session"})
+        if ("account" in body) == ("session" in body):
+            raise ApiError(400, 'name either "account" (a system_id) or "session" (HOST:PORT, as GET /api/faults lists them)')
+        sessions = self._factory.sessions()
+        if "account" in body:
+            system_id = body["account"]
+            if not isinstance(system_id, str) or self._factory.smsc_config.account(system_id) is None:
+                names = ", ".join(account.system_id for account in self._factory.smsc_config.accounts)
+                raise ApiError(404, f"no account {system_id!r}; accounts are {names}")
+            chosen = [session for session in sessions if session.system_id == system_id]
+        else:
+            chosen = [session for session in sessions if _peer(session) == body["session"]]
+            if not chosen:
+                listed = ", ".join(_peer(session) for session in sessions) or "none"
+                raise ApiError(404, f"no bound session {body['session']!r}; bound sessions are {listed}")
+        dropped = [_peer(session) for session in chosen]
+        for session in chosen:
+            session.transport.loseConnection()
+        return 200, {**({"account": body["account"]} if "account" in body else {}), "dropped": dropped}
 
 
 def openapi_document() -> dict:

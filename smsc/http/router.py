@@ -1,5 +1,6 @@
 """A tiny JSON router on twisted.web: routes are data (method, path template, handler), every
-answer is JSON, and every error is a JSON message a person can act on, never a traceback.
+answer is JSON (or `Text` where a format says otherwise, as Prometheus' does), and every error
+is a JSON message a person can act on, never a traceback.
 
 A handler takes a `Call` and returns (status, body) or a Deferred of it; it reports a refusal
 by raising `ApiError` with its HTTP status. Anything else it raises is answered 500 and logged.
@@ -43,6 +44,14 @@ class Route:
     template: str  # as the OpenAPI document writes it: /api/messages/{id}
     handler: Callable
     pattern: re.Pattern = attrs.field(init=False, default=attrs.Factory(lambda self: _pattern(self.template), takes_self=True))
+
+
+@attrs.frozen
+class Text:
+    """An answer that is not JSON: its octets as they go out, and their content type."""
+
+    octets: bytes
+    content_type: bytes
 
 
 @attrs.frozen
@@ -111,9 +120,12 @@ class JsonResource(resource.Resource):
         if finished:
             return
         status, body = answer
-        octets = json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+        if isinstance(body, Text):
+            octets, content_type = body.octets, body.content_type
+        else:
+            octets, content_type = json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8") + b"\n", JSON
         request.setResponseCode(status)
-        request.setHeader(b"content-type", JSON)
+        request.setHeader(b"content-type", content_type)
         request.setHeader(b"content-length", str(len(octets)).encode("ascii"))
         request.setHeader(b"cache-control", b"no-store")  # every answer is a live snapshot
         request.write(octets)

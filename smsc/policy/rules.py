@@ -8,8 +8,10 @@ the lists loaded; nothing is raised, nothing is written: the engine acts on the 
 
 import functools
 
+import attrs
 import phonenumbers
 
+from pdu import segments
 from pdu.status import CommandStatus
 from pdu.wire import SubmitSm
 from smsc.policy import countries, marketing, numbers
@@ -17,6 +19,7 @@ from smsc.policy.billing import segments_of
 from smsc.policy.decisions import Admission, Fate, KeywordAction, Refusal
 from smsc.policy.keywords import KeywordMatcher, describe, load_keywords
 from smsc.policy.lists import OptOuts, load_numbers, reply_word
+from smsc.policy.long_messages import LongMessages
 from smsc.policy.quiet_hours import Window
 from smsc.policy.statuses import PolicyStatus
 from smsc.policy.text import message_text
@@ -40,13 +43,17 @@ class Policy:
         self._opt_out_words = {word.upper() for word in config.policy.opt_out_words}
         self._opt_in_words = {word.upper() for word in config.policy.opt_in_words}
         self.opt_outs = opt_outs or OptOuts()
+        self._long_messages = LongMessages()
         self.reload()
 
-    def reload(self) -> dict:
-        """Read the keyword lists and blacklists again; nothing changes if one is bad."""
-        lists = {entry.name: (entry, load_keywords(entry.file)) for entry in self._settings.keywords}
-        blacklist = frozenset().union(*(load_numbers(entry.file) for entry in self._settings.blacklists))
-        self._lists, self._blacklist = lists, blacklist
+    def reload(self, keywords: tuple | None = None) -> dict:
+        """Read the keyword lists and blacklists again; nothing changes if one is bad. With
+        `keywords` (smsc.policy.config.KeywordList values), those lists replace the configured
+        ones: a list read from another file, changed at run time."""
+        settings = self._settings if keywords is None else attrs.evolve(self._settings, keywords=tuple(keywords))
+        lists = {entry.name: (entry, load_keywords(entry.file)) for entry in settings.keywords}
+        blacklist = frozenset().union(*(load_numbers(entry.file) for entry in settings.blacklists))
+        self._settings, self._lists, self._blacklist = settings, lists, blacklist
         self._matchers: dict[str, KeywordMatcher] = {}
         return self.summary()
 
@@ -85,7 +92,7 @@ class Policy:
         notes = []
         if is_marketing:
             notes.append("marketing: signature, opt-out text, opt-outs and quiet hours apply")
-            refused = self._marketing(account, message, destination, text, rules)
+            refused = self._marketing(account, message, destination, text, rules, now)
             if refused:
                 return refused
             # Holding for quiet hours happens at each attempt (Engine); refusing, here.
@@ -127,9 +134,13 @@ class Policy:
             return account.message_class == "marketing"
         return self._config.network.classes.get(message.service_type, self._config.network.default_class) == "marketing"
 
-    def _marketing(self, account, message: SubmitSm, destination: str, text: str, rules) -> Refusal | None:
+    def _marketing(self, account, message: SubmitSm, destination: str, text: str, rules, now: float) -> Refusal | None:
         registered = message.source.digits in account.registered_senders
-        problem = marketing.check_marketing(text, rules, registered_sender=registered)
+        part, _ = segments.part_info(message.short_message, message.udhi, message.tlvs)
+        if part is not None and part.total > 1:  # judged whole, on the segment that completes it
+            key = (account.system_id, message.source.digits, destination, part.reference, part.total)
+            text = self._long_messages.add(key, part.seqnum, part.total, text, now)
+        problem = None if text is None else marketing.check_marketing(text, rules, registered_sender=registered)
         if problem is not None:
             status = PolicyStatus.NO_SIGNATURE if problem.code == "signature" else PolicyStatus.NO_OPT_OUT_TEXT
             return Refusal(status, problem.reason, problem.code)

@@ -37,5 +37,9 @@ MEANINGS = {
 }
 
 CONTENT_ERR = 100  # receipt err: refused by the carrier's content filter (not a MAP number)
+OPTED_OUT_ERR = 101  # receipt err: the recipient opted out of the sender after the message was accepted
 
-ERR_MEANINGS = {CONTENT_ERR: "content refused by the carrier's keyword filter"}
+ERR_MEANINGS = {
+    CONTENT_ERR: "content refused by the carrier's keyword filter",
+    OPTED_OUT_ERR: "marketing whose recipient opted out of the sender after it was accepted (held or queued)",
+}

@@ -2,8 +2,10 @@
 templates checked before anything is sent, the report, and --resume sending no line twice."""
 
 import json
+import signal
 import subprocess
 import sys
+import time
 
 from ..smsc.conftest import call
 
@@ -98,3 +100,38 @@ def test_bisect_finds_the_blocked_word(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     last = run.stdout.strip().splitlines()[-1]
     assert last.startswith("found after") and "代开发票" in last
+
+
+def test_ctrl_c_writes_the_partial_report_and_resume_finishes(smsc_server, tmp_path):
+    """Ctrl-C mid-campaign prints the report of what was done and keeps the state file;
+    --resume sends the rest, and no number gets the message twice."""
+    numbers = tmp_path / "numbers.txt"
+    lines = [f"86139{n:04d}0000" for n in range(5000, 5016)]
+    numbers.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    state, host, port = tmp_path / "state.json", *smsc_server.smpp
+    command = [sys.executable, "-m", "esme.cli", "blast", "--host", host, "--port", str(port), "--numbers", str(numbers),
+               "--text", "Your code is 482913", "--from", "10690001", "--tps", "4", "--state", str(state)]  # fmt: skip
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.5)
+    first.send_signal(signal.SIGINT)
+    out, err = first.communicate(timeout=30)
+    assert first.returncode == 1 and "submitted" in out, out + err
+    assert state.exists() and "Traceback" not in err
+    second = subprocess.run(command + ["--resume"], capture_output=True, text=True, timeout=60)
+    assert "resuming:" in second.stderr, second.stdout + second.stderr
+    counts = [delivered_or_pending(smsc_server, number) for number in lines]
+    assert counts == [1] * len(lines)
+
+
+def delivered_or_pending(served, number: str) -> int:
+    status, body = call(served.api, "GET", "/api/messages?dest=" + number)
+    assert status == 200, body
+    return len(body["messages"])
+
+
+def test_all_delivered_exits_0(smsc_server, tmp_path):
+    """Every number delivered: exit 0, and the rows were handed over a few at a time."""
+    numbers = tmp_path / "numbers.txt"
+    numbers.write_text("".join(f"86137{n:04d}0000\n" for n in range(30)), encoding="utf-8")
+    run = blast(smsc_server, "--numbers", str(numbers), "--text", "Your code is 482913", "--window", "2")
+    assert run.returncode == 0, run.stdout + run.stderr

@@ -37,7 +37,8 @@ class TestSend:
     def test_wrong_password(self, smsc_address):
         """A refused bind says why; exit 1."""
         done = esme(smsc_address, "--to", "8613800130000", "--text", "hi", "--password", "wrong")
-        assert done.returncode == 1 and "bind refused" in done.stdout, done.stdout + done.stderr
+        assert done.returncode == 1 and "bind refused" in done.stderr and "ESME_RINVPASWD" in done.stderr, done.stdout + done.stderr
+        assert "Traceback" not in done.stderr and "Unhandled" not in done.stderr
 
 
 class TestUsage:

@@ -45,6 +45,24 @@ class TestStateFile:
         assert loaded.unknown([2, 3, 4]) == [3]
         assert [loaded.may_send(line) for line in (3, 4)] == [False, True]
 
+    def test_lines_given_back_are_sent_by_the_resumed_run(self, tmp_path, fingerprint):
+        """Lines handed to the sender but never sent (queued when Ctrl-C came) are resent on
+        --resume, and once claimed again are not unsent any more, on disk first."""
+        path = tmp_path / "state.json"
+        state = StateFile(path, ResumeState(fingerprint), every=100)
+        for line in (1, 2, 3, 4):
+            state.claim(line)
+        state.sent(1, ["a"])
+        state.given_back(3)
+        state.given_back(4)
+        state.close()
+        loaded = ResumeState.load(path, fingerprint)
+        assert [loaded.may_send(line) for line in (1, 2, 3, 4, 5)] == [False, False, True, True, True]
+        assert loaded.unknown([1, 2, 3, 4]) == [2]
+        resumed = StateFile(path, loaded)
+        resumed.claim(3)
+        assert not ResumeState.load(path, fingerprint).may_send(3) and ResumeState.load(path, fingerprint).may_send(4)
+
     def test_lines_go_once_and_in_order(self, tmp_path, fingerprint):
         """Claiming a line at or before the last one is a caller's bug."""
         state = StateFile(tmp_path / "s", ResumeState(fingerprint))

@@ -7,6 +7,7 @@ from twisted.internet import task
 
 from esme import retry
 from esme.correlate import Correlator
+from esme.health import Condition, Health
 from esme.in_flight import InFlight
 from esme.settings import Settings
 from esme.throttle import TokenBucket
@@ -65,7 +66,13 @@ class TestRetry:
 
     def test_a_timed_out_submit_is_unknown_not_retried(self):
         """No response: the SMSC may have the message; resubmitting could duplicate it."""
-        assert retry.decide(self.settings, None, 1, random.Random(1)) == retry.GiveUp("unknown")
+        assert retry.decide(self.settings, None, 1, random.Random(1), unanswered=1) == retry.GiveUp("unknown")
+
+    def test_no_answer_retried_when_allowed(self):
+        """With timeout_retries 1, the first unanswered try is resent, the second is unknown."""
+        settings = Settings(timeout_retries=1, retry_delay=1.0)
+        assert isinstance(retry.decide(settings, None, 1, random.Random(1), unanswered=1), retry.Retry)
+        assert retry.decide(settings, None, 2, random.Random(1), unanswered=2) == retry.GiveUp("unknown")
 
 
 class TestCorrelator:
@@ -93,6 +100,33 @@ class TestCorrelator:
         correlator.expect("hex-16", "16", 0.0)  # the number 22
         correlator.expect("hex-22", "22", 0.0)  # the number 34
         assert correlator.match("22") == "hex-16"  # decimal 22, as this carrier writes
+
+    def test_an_id_used_again_keeps_the_newer_wait(self):
+        """An SMSC that restarted its counter answers "5" twice: the first wait timing out
+        does not end the second's."""
+        correlator = Correlator(60)
+        correlator.expect("old", "5", 0.0)
+        correlator.expect("new", "5", 30.0)
+        assert correlator.overdue(61.0) == ["old"]
+        assert correlator.match("5") == "new"
+
+    def test_a_stale_receipt_does_not_end_another_wait(self):
+        """"99" read as hex is 153, and "63" is 99: with no sign this carrier swaps bases (no
+        hex letter, no evidence), a receipt for message 99 or 153 leaves message 63 waiting."""
+        correlator = Correlator(60)
+        correlator.expect("sixty-three", "63", 0.0)
+        assert correlator.match("99") is None and correlator.match("153") is None
+        assert correlator.match("63") == "sixty-three"
+
+    def test_a_receipt_before_its_response_is_held(self):
+        """A receipt that overtook the submit_sm_resp is handed to the submit answered with
+        its id; one nobody claims is unmatched once the hold ends."""
+        correlator = Correlator(60, early_hold=5)
+        correlator.hold("receipt 7", "7", None, 0.0)
+        correlator.hold("receipt 8", None, "8", 0.0)
+        assert correlator.next_deadline() == 5
+        assert correlator.expect("seven", "7", 1.0) == "receipt 7"
+        assert correlator.expired_early(4.9) == [] and correlator.expired_early(5.0) == ["receipt 8"]
 
     def test_ambiguity_without_evidence_prefers_the_same_text(self):
         """With no history, "10" names the submit answered "10", not the one answered "a"."""
@@ -127,6 +161,26 @@ class TestCorrelator:
         correlator.expect("a", "6f1c0c0e-0c39-4b4e-9a3c-3f1f5b1e1a2b", 0.0)
         assert correlator.match("zz-unknown") is None
         assert correlator.match("6F1C0C0E-0C39-4B4E-9A3C-3F1F5B1E1A2B") == "a"
+
+
+class TestHealth:
+    def test_throttled_until_the_backoff_ends(self):
+        health = Health(slow_after=5)
+        health.throttled(10.0, backoff=2)
+        assert health.condition(11.0, owed=0) is Condition.THROTTLING and health.condition(12.0, owed=0) is Condition.UP
+
+    def test_silent_while_owing_is_slow(self):
+        health = Health(slow_after=5)
+        health.sent(0.0, owed_before=0)
+        assert health.condition(4.0, owed=1) is Condition.UP and health.condition(6.0, owed=1) is Condition.SLOW
+
+    def test_slowness_is_forgotten_when_nothing_was_asked(self):
+        """Slow answers make it SLOW; with nothing sent to it for 3 × slow_after it is tried again."""
+        health = Health(slow_after=1)
+        for at in range(10):
+            health.answered(float(at), latency=8.0)
+        assert health.condition(10.0, owed=0) is Condition.SLOW
+        assert health.condition(12.5, owed=0) is Condition.UP
 
 
 class TestInFlight:

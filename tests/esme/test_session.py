@@ -17,7 +17,7 @@ from pdu.fields import Address
 def bound_link():
     """A transceiver link past its bind, and the messages it hands over."""
     clock = task.Clock()
-    link = EsmeFactory(Settings(enquire_link=0), clock).buildProtocol(None)
+    link = EsmeFactory(Settings(enquire_link=0), clock, on_connected=lambda link: None).buildProtocol(None)  # bound by hand below
     transport = StringTransport(IPv4Address("TCP", "127.0.0.1", 40000), IPv4Address("TCP", "127.0.0.1", 2775))
     link.makeConnection(transport)
     received = []

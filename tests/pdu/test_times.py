@@ -45,3 +45,20 @@ class TestResolve:
         """Writing a UTC moment and reading it back loses only what tenths cannot hold."""
         moment = moment.replace(microsecond=moment.microsecond // 100_000 * 100_000, tzinfo=datetime.timezone.utc)
         assert times.resolve(times.absolute(moment), NOW) == moment
+
+
+class TestRelative:
+    def test_written(self):
+        """90 minutes is 000000013000000R."""
+        assert times.relative(5400) == "000000013000000R"
+
+    @given(st.integers(min_value=1, max_value=99 * 86400))
+    def test_round_trip(self, seconds):
+        """A written duration resolves to the moment that many seconds later."""
+        assert times.resolve(times.relative(seconds), NOW) == NOW + datetime.timedelta(seconds=seconds)
+
+    @pytest.mark.parametrize("seconds", [0, -5, 100 * 86400])
+    def test_out_of_range(self, seconds):
+        """Nothing, a negative time or 100 days cannot be written."""
+        with pytest.raises(ValueError):
+            times.relative(seconds)

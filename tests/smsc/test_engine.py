@@ -12,6 +12,7 @@ from pdu.status import CommandStatus, MessageState
 from pdu.wire import Address, Bind, BindType, DataSm, SubmitSm
 from smsc.config import ThrottleAnswer
 from smsc.engine import Engine
+from smsc.network import Network as RunningNetwork
 from smsc.network_config import DEFAULT_TEST_NUMBERS, Network, Tower
 from smsc.sqlite_store import SqliteStore
 from smsc.testing import WireSession, run_for
@@ -222,6 +223,17 @@ class TestTowers:
         submit(session, to("0000", validity_period=FIVE_MINUTES))
         run_for(clock, 301)
         assert [(receipt.state, receipt.error) for receipt in receipts(session)] == [(MessageState.EXPIRED, 34)]
+
+    def test_a_slow_transit_does_not_hold_up_the_tower(self):
+        """A message whose transit is 900 s (the latency's tail) does not make the ones routed
+        after it, with a 1 s transit, wait for it: the tower serves them in the order they left."""
+        carrier = attrs.evolve(Network().carriers[0], prefixes=("86",), towers=(Tower("T1", capacity=10.0),))
+        network = RunningNetwork(Network(carriers=(carrier,)), random.Random(1))
+        tower = network.towers["T1"]
+        slow = network.route(tower, 0.0, transit=900.0)
+        quick = network.route(tower, 0.01, transit=1.0)
+        assert slow.on_air_at >= 900.0 and quick.on_air_at < 2.0
+        assert tower.air.waiting(0.5) <= 2  # the queue is the booked service time, not the transit
 
     def test_priority_skips_the_queue(self, clock):
         """A priority message behind a long queue is on air long before the queue drains."""

@@ -6,7 +6,7 @@ import attrs
 import pytest
 
 from pdu.status import CommandStatus
-from pdu.wire import Address, SubmitSm
+from pdu.wire import UNBIND, Address, SubmitSm
 from smsc.config_file import ConfigError, structure
 from smsc.faults import RECEIPT_FIRST_HOLD, WireFaults
 from smsc.testing import WireSession, run_for
@@ -43,6 +43,16 @@ class TestAnswers:
         assert [c for c in commands(session) if c[0] == "submit_sm_resp"] == []
         run_for(clock, 0.1)
         assert ("submit_sm_resp", 0) in commands(session)
+
+    def test_a_late_unbind_resp_is_written_before_the_link_closes(self, clock):
+        """response_delay holds the unbind_resp too, and the link closes only after it (it used
+        to close at once, so the ESME never had its unbind answered)."""
+        session = faulty_session(clock, response_delay=5)
+        session.send(UNBIND)
+        run_for(clock, 4.9)
+        assert commands(session) == [] and not session.closed
+        run_for(clock, 0.1)
+        assert commands(session) == [("unbind_resp", 0)] and session.closed
 
     def test_random_delay_stays_within_jitter(self, clock):
         """response_jitter adds between 0 and jitter seconds, different per answer."""
@@ -131,6 +141,31 @@ class TestReceipts:
         run_for(clock, 1)
         receipts = [value for header, value in session.received() if header.command_name == "deliver_sm"]
         assert len(receipts) == 2 and receipts[0].short_message == receipts[1].short_message
+
+    def test_late_receipts(self, clock):
+        """receipt_delay: the receipt is held back that long, then sent; the message was final
+        (and on disk with its receipt) all along."""
+        session = faulty_session(clock, receipt_delay=30.0)
+        session.send(SUBMIT)
+        run_for(clock, 29)
+        assert [name for name, _ in commands(session)] == ["submit_sm_resp"]
+        run_for(clock, 2)
+        assert [name for name, _ in commands(session)] == ["deliver_sm"]
+
+    def test_late_receipts_keep_their_order(self, clock):
+        """A receipt queued after the fault is switched off waits behind those held back."""
+        session = WireSession(make_factory(clock), answer_deliveries=True)
+        session.bind()
+        session.protocol.factory.set_faults("smppclient1", WireFaults(receipt_delay=60.0))
+        session.send(SUBMIT)
+        run_for(clock, 1)
+        session.protocol.factory.set_faults("smppclient1", WireFaults())
+        session.send(SUBMIT)
+        run_for(clock, 1)
+        assert [name for name, _ in commands(session)] == ["submit_sm_resp", "submit_sm_resp"]
+        run_for(clock, 60)
+        receipts = [value.tlvs["receipted_message_id"] for header, value in session.received() if header.command_name == "deliver_sm"]
+        assert receipts == ["1", "2"]
 
 
 class TestConfig:

@@ -325,6 +325,46 @@ class TestFaults:
         assert answer.status == status and words in answer.body["error"]
 
 
+class TestDropSessions:
+    def test_an_accounts_sessions_are_closed(self, clock, smsc):
+        """Dropping an account closes each of its bound sessions without an unbind and names them."""
+        factory, session, http = smsc
+        other = WireSession(factory, port=40001)
+        other.bind(BindType.TRANSMITTER)
+        answer = http("POST", "/api/sessions/drop", {"account": "smppclient1"})
+        assert answer.status == 200
+        assert answer.body == {"account": "smppclient1", "dropped": ["127.0.0.1:40000", "127.0.0.1:40001"]}
+        assert session.transport.disconnecting and other.transport.disconnecting
+        assert [h.command_name for h, _ in session.received()] == []  # no unbind: the link just falls
+
+    def test_one_session_by_address(self, clock, smsc):
+        """Naming a session's HOST:PORT drops that session alone."""
+        factory, session, http = smsc
+        other = WireSession(factory, port=40001)
+        other.bind()
+        answer = http("POST", "/api/sessions/drop", {"session": "127.0.0.1:40001"})
+        assert answer.body == {"dropped": ["127.0.0.1:40001"]}
+        assert other.transport.disconnecting and not session.transport.disconnecting
+
+    def test_an_account_with_nothing_bound_drops_nothing(self, clock):
+        """An account with no bound session answers an empty list."""
+        factory = make_factory(clock)
+        http = Http(Api(factory.sink, factory, clock).site())
+        assert http("POST", "/api/sessions/drop", {"account": "smppclient1"}).body == {"account": "smppclient1", "dropped": []}
+
+    @pytest.mark.parametrize("body, status, words", [
+        ({"account": "nobody"}, 404, "no account 'nobody'; accounts are smppclient1"),
+        ({"session": "10.0.0.1:1"}, 404, "bound sessions are 127.0.0.1:40000"),
+        ({}, 400, 'name either "account"'),
+        ({"account": "smppclient1", "session": "127.0.0.1:40000"}, 400, 'name either "account"'),
+        ({"account": "smppclient1", "now": True}, 400, "unknown field now"),
+    ])  # fmt: skip
+    def test_unknown_targets_and_shapes(self, smsc, body, status, words):
+        """An unknown account or session is a 404; naming both, neither or an unknown field is a 400."""
+        answer = smsc[2]("POST", "/api/sessions/drop", body)
+        assert answer.status == status and words in answer.body["error"]
+
+
 class TestOpenApi:
     def test_document_and_server_name_the_same_routes(self, clock, smsc):
         """Every route served is in the OpenAPI document with its method, and the document names no other."""

@@ -5,22 +5,16 @@ missing; a machine without node or npm fails this test rather than skipping it.
 """
 
 import json
-import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
-PEER = Path(__file__).parent.parent / "peers" / "node"
+from tests.peers import NODE_PEER, node_with_smpp
 
 
 @pytest.fixture(scope="module")
 def node_client():
-    node, npm = shutil.which("node"), shutil.which("npm")
-    assert node and npm, "node and npm are needed for the independent node smpp client"
-    if not (PEER / "node_modules" / "smpp").is_dir():
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=PEER, check=True, capture_output=True, timeout=300)
-    return [node, str(PEER / "client.js")]
+    return [node_with_smpp(), str(NODE_PEER / "client.js")]
 
 
 def test_bind_submit_receipt_unbind(node_client, smsc_address):

@@ -1,12 +1,16 @@
 """The content rules inside the engine on a virtual clock: what only hours or a restart show
 (quiet hours opening, a dropped message's silence, holds and opt-outs after a restart)."""
 
+import attrs
+import pytest
+
 from pdu.status import MessageState
 from pdu.wire import Address, SubmitSm
 from smsc.policy.billing import Tariff
 from smsc.policy.config import KeywordList, Policy
 from smsc.policy.decisions import KeywordAction
-from smsc.policy.statuses import PolicyStatus
+from smsc.policy.keywords import KeywordFileError
+from smsc.policy.statuses import OPTED_OUT_ERR, PolicyStatus
 from smsc.testing import WireSession, run_for
 
 from ..conftest import account, make_factory
@@ -95,6 +99,56 @@ class TestAcrossRestarts:
         again, session = restarted(clock, factory, marketer)
         session.send(ucs2(Address(1, 1, "8613800130000"), MARKETING))
         assert statuses(session)[-1] == PolicyStatus.OPTED_OUT
+
+
+class TestOptOutWhileHeld:
+    def test_held_overnight_then_opted_out_is_never_delivered(self, clock):
+        """Marketing accepted at 21:00 waits for 08:00; the handset opts out at midnight: in
+        the morning the message is REJECTD with err 101 instead of delivered."""
+        factory, session = served(clock, account(message_class="marketing"))
+        clock.advance(3.5 * 3600)  # 21:00 in Shanghai
+        message_id = submit(session, ucs2(HANDSET, MARKETING))
+        run_for(clock, 3 * 3600)
+        factory.sink.inject_mo(HANDSET, SOURCE, "T")
+        run_for(clock, 9 * 3600)
+        (receipt,) = receipts(session)
+        assert (receipt.state, receipt.error) == (MessageState.REJECTED, OPTED_OUT_ERR)
+        assert "delivered" not in trace(factory, message_id)
+
+    def test_the_second_held_message_stops_when_the_first_brings_a_t(self, clock):
+        """Two held messages to one handset go out at 08:00 together: the first is delivered
+        and answered "T", the second, queued right behind it, is stopped (REJECTD err 101)."""
+        from smsc.network_config import Handsets, Network
+
+        network = Network(handsets=Handsets(opt_out_share=1.0))
+        factory, session = served(clock, account(message_class="marketing"), network=network)
+        clock.advance(3.5 * 3600)
+        submit(session, ucs2(HANDSET, MARKETING))
+        submit(session, ucs2(HANDSET, MARKETING))
+        run_for(clock, 12 * 3600)
+        assert [(r.state, r.error) for r in receipts(session)] == [(MessageState.DELIVERED, 0), (MessageState.REJECTED, OPTED_OUT_ERR)]
+
+
+class TestKeywordsChangedAtRunTime:
+    def test_a_list_read_from_another_file_applies_to_the_next_submit(self, clock, tmp_path):
+        """reload(keywords=...) swaps a list's file: its new words are refused at once, its
+        old ones pass; a bad file changes nothing."""
+        (tmp_path / "old.txt").write_text("六合彩\n", encoding="utf-8")
+        (tmp_path / "new.txt").write_text("赌场\n", encoding="utf-8")
+        (tmp_path / "bad.txt").write_bytes(b"\xff\n")
+        entry = KeywordList("gambling", str(tmp_path / "old.txt"))
+        factory, session = served(clock, policy=Policy(keywords=(entry,)))
+        policy = factory.sink.policy
+        summary = policy.reload(keywords=(attrs.evolve(entry, file=str(tmp_path / "new.txt")),))
+        assert summary["keyword_lists"][0]["file"] == str(tmp_path / "new.txt")
+        session.send(ucs2(HANDSET, "澳门赌场开业"))
+        session.send(ucs2(HANDSET, "六合彩开奖"))
+        assert statuses(session) == [PolicyStatus.CONTENT_BLOCKED, 0]
+        with pytest.raises(KeywordFileError):
+            policy.reload(keywords=(attrs.evolve(entry, file=str(tmp_path / "bad.txt")),))
+        session.send(ucs2(HANDSET, "澳门赌场开业"))
+        assert statuses(session) == [PolicyStatus.CONTENT_BLOCKED]
+        assert policy.reload()["keyword_lists"][0]["file"] == str(tmp_path / "new.txt")  # kept
 
 
 class TestHandsetsOptOut:

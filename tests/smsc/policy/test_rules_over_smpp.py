@@ -256,7 +256,8 @@ class TestMarketing:
         api, number = served[0].api, "8613800131000"
         marketer, other = esme("mkt"), esme("txn")
         assert call(api, "POST", "/api/mo", {"from": number, "to": MARKETER, "text": "t"})[0] == 202
-        assert call(api, "GET", f"/api/opt-outs?sender={MARKETER}")[1]["numbers"] == [number]
+        # other tests' marketing from this sender may have opted out a handset at random (2%)
+        assert number in call(api, "GET", f"/api/opt-outs?sender={MARKETER}")[1]["numbers"]
         assert marketer.refused(number, "双十一全场五折 退订回T", source=MARKETER) == PolicyStatus.OPTED_OUT
         assert other.send(number, "您的验证码是 482913", source=MARKETER)
         assert call(api, "POST", "/api/mo", {"from": number, "to": MARKETER, "text": "START"})[0] == 202
