@@ -3,18 +3,18 @@
 import random
 
 import pytest
-from twisted.internet import task
 from twisted.python import failure
 
 from esme.sender import Sender
 from esme.settings import Settings
 from smsc.testing import MemoryEndpoint, run_for
 from tests.smsc import conftest as smsc_conftest
-from tests.smsc.conftest import NOW, make_factory
+from tests.smsc.conftest import make_factory
 
 # `smsc serve` over real loopback, shared with the SMSC's loopback tests' way of starting it.
 smsc_server = smsc_conftest.smsc_server
 smsc_address = smsc_conftest.smsc_address
+clock = smsc_conftest.clock  # a task.Clock at the SMSC tests' NOW
 
 
 class Harness:
@@ -50,13 +50,6 @@ def wait_for(clock, deferred, seconds: float = 120):
     if isinstance(results[0], failure.Failure):
         results[0].raiseException()
     return results[0]
-
-
-@pytest.fixture
-def clock():
-    clock = task.Clock()
-    clock.advance(NOW)
-    return clock
 
 
 @pytest.fixture

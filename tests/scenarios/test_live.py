@@ -12,7 +12,7 @@ import time
 
 import attrs
 import pytest
-from twisted.internet import defer, task
+from twisted.internet import defer
 
 from scenarios import live, timeline
 from scenarios.live_world import ApiFailed, LiveWorld, delivered_per_message
@@ -21,8 +21,11 @@ from smsc.config import Config
 from smsc.http.api import Api
 from smsc.network import Network
 from smsc.testing import WireSession, run_for
-from tests.smsc.conftest import NOW, call, make_factory, start_smsc
+from tests.smsc import conftest as smsc_conftest
+from tests.smsc.conftest import call, make_factory, start_smsc
 from tests.smsc.test_http_api import Http, submit
+
+clock = smsc_conftest.clock  # a task.Clock at the SMSC tests' NOW
 
 
 class MemoryApi:
@@ -38,13 +41,6 @@ class MemoryApi:
         if 200 <= answer.status < 300:
             return defer.succeed(answer.body)
         return defer.fail(ApiFailed(f"{method} {path} answered {answer.status}: {answer.body['error']}"))
-
-
-@pytest.fixture
-def clock():
-    clock = task.Clock()
-    clock.advance(NOW)
-    return clock
 
 
 @pytest.fixture
