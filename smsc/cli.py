@@ -99,6 +99,7 @@ def serve(config: Config, verbose: bool = False) -> int:
     from twisted.logger import globalLogBeginner, textFileLogObserver
 
     from smsc import outbind
+    from smsc.dashboard import Dashboard
     from smsc.http.api import Api
     from smsc.server import SmscFactory
     from smsc.engine import Engine
@@ -121,6 +122,9 @@ def serve(config: Config, verbose: bool = False) -> int:
     factory.sink = engine
     reactor.addSystemEventTrigger("before", "shutdown", engine.stop)
     reactor.addSystemEventTrigger("before", "shutdown", store.close)
+    dashboard = Dashboard(engine, factory, reactor)
+    dashboard.start()
+    reactor.addSystemEventTrigger("before", "shutdown", dashboard.stop)
     listeners = [("SMPP", config.smpp, None)]
     if config.tls is not None:
         listeners.append(("SMPP over TLS", config.tls.listen, config.tls))
@@ -132,6 +136,7 @@ def serve(config: Config, verbose: bool = False) -> int:
             print(f"SMSC listening for {name} on {address.host}:{address.port}", flush=True)
         address = ports[-1].getHost()
         print(f"HTTP API on http://{address.host}:{address.port}/api/", flush=True)
+        print(f"Dashboard on http://{address.host}:{address.port}/", flush=True)
         for account in config.accounts:
             print(f"  account {account.system_id} ({', '.join(account.bind_types)})", flush=True)
         print("Ctrl-C to stop.", flush=True)
@@ -145,7 +150,7 @@ def serve(config: Config, verbose: bool = False) -> int:
         outbind.start(reactor, factory, target)
     try:
         started = [_endpoint(reactor, address, tls).listen(factory) for _, address, tls in listeners]
-        started.append(_endpoint(reactor, config.http, None).listen(Api(engine, factory, reactor).site()))
+        started.append(_endpoint(reactor, config.http, None).listen(Api(engine, factory, reactor, dashboard).site()))
     except (OSError, ValueError) as error:
         print(f"smsc serve: cannot read the TLS certificate or key: {error}", file=sys.stderr)
         return 1

@@ -77,6 +77,7 @@ class Engine:
         self._unsaved: list = []  # trace events and the like, written with the next commit
         self._flush_call = None
         self._retention = None  # the hourly purge of what is older than the retention
+        self.watcher = None  # told of every hop as it is written, while a dashboard watches (smsc.dashboard.feed)
 
     # -- start-up ---------------------------------------------------------------------------
 
@@ -243,6 +244,8 @@ class Engine:
             operations += self.outbox.queue(system_id, value, now)
         segments = len(operations)
         self.stats.count(system_id, "mo")
+        if self.watcher is not None:
+            self.watcher.mo(source.digits, system_id, self.tower_of(source).id)
         replied = self.policy.reply(text)
         handset = self._on_network(source)  # as submits name it, however the MO wrote it
         if replied == "out":
@@ -268,6 +271,25 @@ class Engine:
         if len(self._senders) >= 100_000 and source not in self._senders:
             self._senders.clear()  # many one-off senders (a load test): start again
         self._senders[source] = system_id
+
+    def whereabouts(self, number: int) -> dict | None:
+        """Where a pending message is: its account, destination and the tower that has or will
+        have it; None once final."""
+        pending = self._pending.get(number)
+        if pending is None:
+            return None
+        tower = pending.tower or self.tower_of(pending.destination)
+        return {"account": pending.account.system_id, "message_id": pending.message_id,
+                "destination": pending.destination.digits, "tower": tower.id}  # fmt: skip
+
+    def tower_of(self, handset: Address) -> TowerState:
+        """The tower serving a handset, as routing picks it."""
+        number = self._on_network(handset)
+        return self.network.carrier_for(number).tower_for(number)
+
+    def now(self) -> float:
+        """The SMSC's time (a trainer's paused clock stands still)."""
+        return self._clock.seconds()
 
     def pending_count(self) -> int:
         return len(self._pending)
@@ -387,6 +409,8 @@ class Engine:
         """Operations nothing waits for (trace events, a retry's next time): they join the
         next commit, or are written on their own within FLUSH_AFTER."""
         self._unsaved += operations
+        if self.watcher is not None:
+            self.watcher.written(operations)
         if self._flush_call is None and self._unsaved:
             self._flush_call = self._clock.callLater(FLUSH_AFTER, self._flush)
 
@@ -399,6 +423,8 @@ class Engine:
 
     def _commit(self, operations: list) -> defer.Deferred:
         """Write now, after whatever was waiting, and fire once on disk."""
+        if self.watcher is not None:
+            self.watcher.written(operations)  # what waited was told when it came
         operations, self._unsaved = self._unsaved + operations, []
         return self._store.write(operations)
 

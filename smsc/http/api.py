@@ -28,11 +28,13 @@ INTERNATIONAL_DIGITS = 9  # an MO address this long or longer is international (
 
 
 class Api:
-    def __init__(self, engine, factory, clock):
-        """engine: smsc.engine.Engine; factory: smsc.server.SmscFactory."""
+    def __init__(self, engine, factory, clock, dashboard=None):
+        """engine: smsc.engine.Engine; factory: smsc.server.SmscFactory; dashboard:
+        smsc.dashboard.Dashboard, served beside the API when given."""
         self._engine = engine
         self._factory = factory
         self._clock = clock
+        self._dashboard = dashboard
 
     def routes(self) -> list[Route]:
         return [
@@ -52,7 +54,7 @@ class Api:
         ]
 
     def site(self):
-        return site(self.routes(), self._clock)
+        return site(self.routes(), self._clock, self._dashboard.root if self._dashboard else None)
 
     # -- reading ------------------------------------------------------------------------------
 

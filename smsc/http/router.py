@@ -132,10 +132,12 @@ class JsonResource(resource.Resource):
         request.finish()
 
 
-def site(routes: list[Route], reactor) -> server.Site:
+def site(routes: list[Route], reactor, around: Callable | None = None) -> server.Site:
     """A twisted.web Site answering every path with the routes; errors never show a traceback.
-    `reactor` times its connections (a task.Clock in tests)."""
-    made = server.Site(JsonResource(routes), reactor=reactor)
+    `reactor` times its connections (a task.Clock in tests). around(api resource) -> the root
+    resource, when other resources (the dashboard) share the address."""
+    api = JsonResource(routes)
+    made = server.Site(around(api) if around else api, reactor=reactor)
     made.displayTracebacks = False
     return made
 

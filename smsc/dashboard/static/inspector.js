@@ -1,0 +1,103 @@
+// The message inspector: look a message up by the message_id its ESME got or by phone
+// number, and read its trace hop by hop, the PDUs decoded with the specification's field
+// names, and why it failed if it did. The messages the picture draws are listed to click.
+
+import { api, clockTime, el } from "./api.js";
+
+const RECENT = 30;
+const FINAL_STATES = { delivered: "DELIVERED", undeliverable: "UNDELIVERABLE", rejected: "REJECTED", expired: "EXPIRED", deleted: "DELETED" };
+
+export class Inspector {
+  constructor() {
+    this.recent = document.getElementById("recent");
+    this.found = document.getElementById("found");
+    this.trace = document.getElementById("trace");
+    this.rows = new Map();  // number -> row of the recent list
+    document.getElementById("lookup").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.lookup(document.getElementById("lookup-query").value.trim());
+    });
+  }
+
+  // Hops of the followed messages: each new one joins the list, finals colour its state.
+  noted(hops) {
+    for (const hop of hops) {
+      if (hop.hop === "stored") this.add(hop);
+      const row = this.rows.get(hop.n);
+      const state = FINAL_STATES[hop.hop] || (hop.hop === "held" ? "HELD" : null);
+      if (row && state) {
+        const cell = row.querySelector(".state");
+        cell.textContent = state;
+        cell.className = `state ${state}`;
+      }
+    }
+  }
+
+  add(hop) {
+    const row = el("li", { "data-message": hop.message_id, onclick: () => this.open(hop.message_id) },
+      el("span", {}, hop.message_id), el("span", {}, `→ ${hop.destination}`), el("span", { class: "state ENROUTE" }, "ENROUTE"));
+    this.recent.prepend(row);
+    this.rows.set(hop.n, row);
+    while (this.recent.children.length > RECENT) {
+      const last = this.recent.lastElementChild;
+      for (const [number, kept] of this.rows) if (kept === last) this.rows.delete(number);
+      last.remove();
+    }
+  }
+
+  async lookup(query) {
+    this.found.replaceChildren();
+    if (!query) return;
+    try {
+      return await this.open(query);
+    } catch (error) {
+      if (error.status !== 404 || !/^\+?\d+$/.test(query)) return this.failed(error);
+    }
+    try {  // not a message_id: a phone number's newest messages
+      const page = await api("GET", `/api/messages?dest=${encodeURIComponent(query)}&limit=20`);
+      if (!page.messages.length) return this.failed(new Error(`no message has message_id or destination ${query}`));
+      this.found.replaceChildren(el("ol", {}, ...page.messages.map((message) => el("li", { onclick: () => this.open(message.message_id) },
+        el("span", {}, message.message_id), el("span", {}, clockTime(message.submitted_at).slice(11)),
+        el("span", { class: `state ${message.state.name}` }, message.state.name)))));
+    } catch (error) {
+      this.failed(error);
+    }
+  }
+
+  failed(error) {
+    this.trace.replaceChildren(el("p", { class: "note" }, error.message));
+  }
+
+  async open(messageId) {
+    const found = await api("GET", `/api/messages/${encodeURIComponent(messageId)}`);
+    this.trace.replaceChildren(...found.messages.map((message) => this.message(message)));
+    this.trace.scrollIntoView({ block: "nearest" });
+    return found;
+  }
+
+  message(message) {
+    const start = Date.parse(message.trace.length ? message.trace[0].at : message.submitted_at);
+    const rows = message.trace.map((event) => el("tr", {},
+      el("td", { class: "t" }, clockTime(event.at).slice(11)),
+      el("td", { class: "t" }, `+${Math.max(0, Date.parse(event.at) - start)} ms`),
+      el("td", {}, event.hop), el("td", {}, event.detail)));
+    return el("section", { "data-message": message.message_id },
+      el("h3", {}, `${message.message_id} · ${message.source} → ${message.destination} · `,
+        el("span", { class: `state ${message.state.name}` }, message.state.name), ` · account ${message.account}`),
+      message.why ? el("p", { class: "why", "data-testid": "why" }, message.why) : null,
+      el("table", { "data-testid": "hops" }, el("tbody", {}, ...rows)),
+      ...(message.pdus || []).map((pdu) => this.pdu(pdu)));
+  }
+
+  pdu(pdu) {
+    const fields = [...(pdu.header || []), ...(pdu.body || []), ...(pdu.fields || []), ...(pdu.tlvs || [])];
+    const title = [pdu.name || (pdu.command_id && pdu.command_id.name) || "PDU", pdu.direction, pdu.at ? clockTime(pdu.at).slice(11) : null]
+      .filter(Boolean).join(" · ");
+    return el("details", { class: "pdu" }, el("summary", {}, title),
+      pdu.error ? el("p", { class: "why" }, pdu.error) : null,
+      el("table", {}, el("tbody", {}, ...fields.map((field) => el("tr", {},
+        el("td", {}, field.name), el("td", {}, typeof field.value === "object" ? JSON.stringify(field.value) : String(field.value)),
+        el("td", { class: "note" }, field.meaning || ""))))),
+      pdu.hex ? el("p", { class: "hex" }, pdu.hex) : null);
+  }
+}
