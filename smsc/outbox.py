@@ -42,9 +42,10 @@ class Outbox:
         receipt (number given), with its 'receipt queued' trace event."""
         self.last_id += 1
         self._values[self.last_id] = value
-        operations = [AddOutbox(OutboxEntry(self.last_id, account, now, outbox_codec.pack(value)))]
-        if number is not None:
-            operations.append(AddEvent(TraceEvent(number, now, "receipt queued", detail)))
+        packed = outbox_codec.pack(value)
+        operations = [AddOutbox(OutboxEntry(self.last_id, account, now, packed))]
+        if number is not None:  # the trace keeps the receipt as sent: the entry goes once answered
+            operations.append(AddEvent(TraceEvent(number, now, "receipt queued", detail, packed)))
         return operations
 
     def send(self, operations: list, number: int | None = None, copies: int = 1, delay: float = 0.0, receipt: tuple | None = None) -> None:

@@ -48,19 +48,31 @@ class Pending:
 def pack_body(receipt_id: str, message: SubmitSm, octets: bytes | None = None, fate=None) -> bytes:
     """What the store keeps of a message: its receipt-text id, what the carrier's content
     filter will do to it (when a keyword list marked it), and the PDU it came in (the octets
-    as read when the session has them, which saves encoding it again)."""
+    as read when the session has them, which saves encoding it again; else encoded here, and
+    marked "W" so that the message inspector does not show it as read from the wire)."""
     marked = b"F" + pack_fate(fate) + b"\0" if fate is not None else b""
-    return receipt_id.encode("utf-8") + b"\0" + marked + (octets or wire.encode(message, 1))
+    return receipt_id.encode("utf-8") + b"\0" + marked + (octets or b"W" + wire.encode(message, 1))
+
+
+def body_pdu(body: bytes) -> tuple[bytes, bool]:
+    """The PDU's octets in a body, and whether they are the octets as read from the wire (not
+    a submit_multi's destination or a replaced message, which the SMSC encoded itself)."""
+    _, _, rest = body.partition(b"\0")
+    if rest[:1] == b"F":
+        rest = rest[1:].partition(b"\0")[2]
+    return (rest[1:], False) if rest[:1] == b"W" else (rest, True)
 
 
 def unpack_body(body: bytes) -> tuple[str, SubmitSm, object]:
     """(receipt_id, message, fate or None). A PDU's first octet is 0 (its length is under
-    16 MB), so an "F" there starts a fate."""
+    16 MB), so an "F" there starts a fate and a "W" the PDU the SMSC wrote."""
     receipt_id, _, rest = body.partition(b"\0")
     fate = None
     if rest[:1] == b"F":
         packed, _, rest = rest[1:].partition(b"\0")
         fate = unpack_fate(packed)
+    if rest[:1] == b"W":
+        rest = rest[1:]
     _, message = wire.decode(rest)
     if isinstance(message, wire.DataSm):
         message = message.as_submit()

@@ -77,7 +77,8 @@ CREATE TABLE spent (
 # deleted it, so recovery never hands out a used number again. The two partial indexes hold
 # only the rows recovery and retention look for: pending messages, finished ones by time.
 # A row of `events` holds the hops one commit added to one message's trace (a JSON list of
-# [milliseconds, hop, detail]): a delivered message takes three rows instead of nine.
+# [milliseconds, hop, detail], and the PDU kept with a hop as a fourth item, in Latin-1):
+# a delivered message takes three rows instead of nine.
 SCHEMA = """
 CREATE TABLE messages (
     number INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -538,7 +539,8 @@ def _packed_events(operations) -> list[tuple[int, str]]:
     for operation in operations:
         event = operation.event
         # whole milliseconds: writing an int is cheap, a float's shortest repr is not
-        hops.setdefault(event.number, []).append((round(event.at * 1000), event.hop, event.detail))
+        hop = (round(event.at * 1000), event.hop, event.detail)
+        hops.setdefault(event.number, []).append((*hop, event.pdu.decode("latin-1")) if event.pdu else hop)
     return [(number, json.dumps(its)) for number, its in hops.items()]
 
 
@@ -572,7 +574,8 @@ def _messages(rows) -> list[StoredMessage]:
 
 
 def _events(number: int, rows) -> list[TraceEvent]:
-    return [TraceEvent(number, at / 1000, hop, detail) for (hops,) in rows for at, hop, detail in json.loads(hops)]
+    return [TraceEvent(number, at / 1000, hop, detail, pdu[0].encode("latin-1") if pdu else b"")
+            for (hops,) in rows for at, hop, detail, *pdu in json.loads(hops)]  # fmt: skip
 
 
 def _fire(outcomes: list) -> None:

@@ -55,6 +55,9 @@ class TraceEvent:
     at: float
     hop: str
     detail: str = ""
+    # what was sent, kept for the message inspector: on a "receipt queued" event, the receipt
+    # as the outbox packed it (the outbox entry itself goes once the ESME answers); opaque here
+    pdu: bytes = b""
 
 
 @attrs.frozen

@@ -17,7 +17,7 @@ from pdu.fields import Address
 from pdu.status import MessageState
 from smsc import config_file
 from smsc.faults import WireFaults
-from smsc.http import shapes
+from smsc.http import inspector, shapes
 from smsc.http.metrics import MetricsApi
 from smsc.http.policy_api import PolicyApi
 from smsc.http.router import ApiError, Call, Route, site, whole_number
@@ -91,11 +91,16 @@ class Api:
 
     @defer.inlineCallbacks
     def message(self, call: Call):
-        """Every message the ESME was given this message_id for (several for a submit_multi)."""
-        store = self._engine.store
-        newest = yield store.message(call.path["id"])
+        """Every message the ESME was given this message_id for (several for a submit_multi),
+        with its trace, its PDUs decoded and why it is not delivered; an id that is no
+        message_id but a whole number is taken for the SMSC's own number of a message."""
+        store, key = self._engine.store, call.path["id"]
+        newest = yield store.message(key)
+        if newest is None and key.isdigit() and len(key) < 19:
+            newest = yield store.message(int(key))
         if newest is None:
-            raise ApiError(404, f"no message with message_id {call.path['id']!r} (finished messages are kept for the retention period)")
+            raise ApiError(404, f"no message with message_id or number {key!r} (finished messages are kept for the retention period;"
+                                " a phone number is looked up with GET /api/messages?dest=...)")
         # A submit_multi stores its messages under consecutive numbers with one id and one time.
         found = [newest]
         while found[-1].number > 1:
@@ -107,7 +112,7 @@ class Api:
         messages = []
         for stored in reversed(found):
             events = yield store.events(stored.number)
-            messages.append(shapes.traced(stored, events))
+            messages.append({**shapes.traced(stored, events), "pdus": inspector.pdus(stored, events), "why": inspector.why(stored, events)})
         return 200, {"message_id": newest.message_id, "messages": messages}
 
     @defer.inlineCallbacks

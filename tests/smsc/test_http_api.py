@@ -3,6 +3,7 @@ and a few real runs of `smsc serve` and `smsc mo` on loopback."""
 
 import json
 import pathlib
+import re
 import subprocess
 import sys
 import time
@@ -22,7 +23,7 @@ from smsc.http.api import Api, openapi_document
 from smsc.http.router import Route, site
 from smsc.testing import WireSession, run_for
 
-from .conftest import call, make_factory, read_until
+from .conftest import account, call, make_factory, read_until
 
 SOURCE = Address(1, 1, "10690001")
 TRACE = ["received", "stored", "routed", "queued at tower", "attempt 1", "handset", "delivered", "receipt queued", "receipt delivered"]
@@ -147,7 +148,74 @@ class TestMessage:
     def test_unknown_id_is_404(self, smsc):
         """A message_id nobody was given is a 404 that says so."""
         answer = smsc[2]("GET", "/api/messages/nope")
-        assert answer.status == 404 and "'nope'" in answer.body["error"]
+        assert answer.status == 404 and "'nope'" in answer.body["error"] and "?dest=" in answer.body["error"]
+
+
+def named(fields: list[dict]) -> dict:
+    return {field["name"]: field["value"] for field in fields}
+
+
+class TestInspector:
+    def test_delivered_message_shows_its_submit_answer_and_receipt(self, clock, smsc):
+        """A delivered message lists the submit_sm as received, the submit_sm_resp answered with
+        the same sequence_number, and its receipt deliver_sm with receipted_message_id and state."""
+        factory, session, http = smsc
+        message_id = submit(session, "0000")
+        run_for(clock, 2)
+        (message,) = http("GET", f"/api/messages/{message_id}").body["messages"]
+        submit_sm, response, receipt = message["pdus"]
+        assert [pdu["command"] for pdu in message["pdus"]] == ["submit_sm", "submit_sm_resp", "deliver_sm"]
+        assert (submit_sm["direction"], submit_sm["at"]) == ("received from ESME", message["submitted_at"])
+        body = named(submit_sm["body"])
+        assert (body["destination_addr"], body["source_addr"], body["registered_delivery"]) == ("8613800130000", "10690001", 1)
+        assert [field for field in submit_sm["body"] if field["name"] == "short_message"][0]["text"] == "Your code is 1234"
+        assert named(response["body"]) == {"message_id": message_id}
+        assert named(response["header"])["sequence_number"] == named(submit_sm["header"])["sequence_number"]
+        assert named(response["header"])["command_status"] == 0 and "as the SMSC answered it" in response["note"]
+        tlvs = named(receipt["tlvs"])
+        assert (tlvs["receipted_message_id"], tlvs["message_state"]) == (message_id, 2)
+        (short_message,) = [field for field in receipt["body"] if field["name"] == "short_message"]
+        assert short_message["receipt"]["stat"] == "DELIVRD" and receipt["answer"] == "deliver_sm_resp received"
+        assert message["why"] is None
+
+    def test_failed_message_says_why(self, clock, smsc):
+        """An undeliverable message's why names its receipt stat and its MAP error; its receipt says UNDELIVERABLE."""
+        factory, session, http = smsc
+        message_id = submit(session, "0001")
+        run_for(clock, 60)
+        (message,) = http("GET", f"/api/messages/{message_id}").body["messages"]
+        assert message["why"] == "UNDELIV: unknown subscriber: the number is not in service"
+        assert named(message["pdus"][-1]["tlvs"])["message_state"] == 5
+
+    def test_held_message_says_where_it_waits(self, clock, smsc):
+        """A message held for a tower that is down says so, naming the tower."""
+        factory, session, http = smsc
+        for tower in factory.sink.network.towers:
+            factory.sink.set_tower(tower, up=False)
+        message_id = submit(session, "0000")
+        run_for(clock, 2)
+        (message,) = http("GET", f"/api/messages/{message_id}").body["messages"]
+        assert re.fullmatch(r"pending: held: tower CM-\d is down; last error 034: system failure in the network .*", message["why"])
+        assert [pdu["command"] for pdu in message["pdus"]] == ["submit_sm", "submit_sm_resp"]
+
+    def test_submit_multi_destination_is_marked_as_encoded_by_the_smsc(self, clock, smsc):
+        """A submit_multi's destination shows the submit_sm the SMSC encoded for it, marked so, and no made-up answer."""
+        factory, session, http = smsc
+        template = SubmitSm(SOURCE, Address(), b"sale today", registered_delivery=1)
+        session.send_raw(multi.write_submit_multi(9, SubmitMulti(SOURCE, (Address(1, 1, "8613800010000"),), (), template)))
+        ((_, response),) = [(h, v) for h, v in session.received() if h.command_name == "submit_multi_resp"]
+        (message,) = http("GET", f"/api/messages/{response.message_id}").body["messages"]
+        assert [pdu["command"] for pdu in message["pdus"]] == ["submit_sm"] and "encoded by the SMSC" in message["pdus"][0]["note"]
+
+    def test_found_by_the_smsc_number_too(self, clock):
+        """An id that is no message_id but a whole number finds the message by the SMSC's own number."""
+        factory = make_factory(clock, account(personality="uuid"))
+        session = WireSession(factory, answer_deliveries=True)
+        session.bind()
+        http = Http(Api(factory.sink, factory, clock).site())
+        message_id = submit(session, "0000")
+        (message,) = http("GET", f"/api/messages/{message_id}").body["messages"]
+        assert len(message_id) == 36 and http("GET", f"/api/messages/{message['number']}").body["message_id"] == message_id
 
 
 class TestMessageList:
@@ -420,6 +488,40 @@ class TestLoopback:
                 break
             time.sleep(0.05)
         assert hops == TRACE
+
+    def test_inspector_shows_the_pdus_smpplib_sent_and_the_receipts(self, smsc_server, client):
+        """Over `smsc serve`: each message's submit_sm reads back with the fields smpplib sent, its
+        receipt deliver_sm carries its id and state, and the failed one says why."""
+        sent = {}
+        client.set_message_sent_handler(lambda pdu: sent.setdefault(pdu.sequence, pdu.message_id.decode()))
+        client.bind_transceiver(system_id="smppclient1", password="password")
+        submits = {suffix: client.send_message(source_addr_ton=1, source_addr_npi=1, source_addr="10690001", dest_addr_ton=1,
+                                               dest_addr_npi=1, destination_addr="861380013" + suffix, esm_class=0,
+                                               short_message=f"inspect {suffix}".encode(), registered_delivery=True)
+                   for suffix in ("0000", "0001")}  # fmt: skip
+        read_until(client, lambda received: sum(b"stat:" in (pdu.short_message or b"") for pdu in received) >= 2)
+        found = {}
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and len(found) < 2:
+            for suffix, pdu in submits.items():
+                status, body = call(smsc_server.api, "GET", f"/api/messages/{sent[pdu.sequence]}")
+                if status == 200 and body["messages"][0]["trace"][-1]["hop"] == "receipt delivered":
+                    found[suffix] = body["messages"][0]
+            time.sleep(0.05)
+        for suffix, pdu in submits.items():
+            message = found[suffix]
+            submit_sm, response, receipt = message["pdus"]
+            body = named(submit_sm["body"])
+            assert (body["source_addr_ton"], body["source_addr_npi"], body["source_addr"]) == (1, 1, "10690001")
+            assert (body["dest_addr_ton"], body["dest_addr_npi"], body["destination_addr"]) == (1, 1, "861380013" + suffix)
+            assert (body["registered_delivery"], body["esm_class"], body["data_coding"]) == (1, 0, 0)
+            assert body["short_message"] == f"inspect {suffix}".encode().hex()
+            assert named(submit_sm["header"])["sequence_number"] == named(response["header"])["sequence_number"] == pdu.sequence
+            assert named(response["body"]) == {"message_id": sent[pdu.sequence]}
+            assert named(receipt["tlvs"])["receipted_message_id"] == sent[pdu.sequence]
+        assert named(found["0000"]["pdus"][2]["tlvs"])["message_state"] == 2 and found["0000"]["why"] is None
+        assert named(found["0001"]["pdus"][2]["tlvs"])["message_state"] == 5
+        assert found["0001"]["why"] == "UNDELIV: unknown subscriber: the number is not in service"
 
     def test_smsc_mo_reaches_a_bound_receiver(self, smsc_server, client):
         """`smsc mo` run as a command reaches the account's receiver as deliver_sm and exits 0."""

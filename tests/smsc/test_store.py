@@ -142,6 +142,13 @@ class TestRoundTrip:
         assert fired(store.events(1)) == [TraceEvent(1, NOW - i, hop, f"detail {i}") for i, hop in enumerate(hops)]
         assert fired(store.events(3)) == []
 
+    def test_an_event_keeps_its_pdu_byte_for_byte(self, store):
+        """A hop may carry a PDU (the receipt as sent); any bytes come back as written, beside hops without one."""
+        fired(store.write([AddMessage(message(1))]))
+        kept = TraceEvent(1, NOW, "receipt queued", "DELIVERED", bytes(range(256)))
+        fired(store.write([AddEvent(TraceEvent(1, NOW, "delivered")), AddEvent(kept)]))
+        assert fired(store.events(1)) == [TraceEvent(1, NOW, "delivered"), kept]
+
     def test_outbox_added_and_removed(self, store):
         """Outbox entries stay until removed; removing one already gone is no error."""
         entries = [OutboxEntry(i, "smppclient1", NOW, b"\x00deliver_sm %d" % i) for i in (1, 2, 3)]
