@@ -105,14 +105,21 @@ def serve(config: Config, verbose: bool = False) -> int:
     from smsc.policy.keywords import KeywordFileError
     from smsc.policy.lists import ListFileError
     from smsc.sqlite_store import SqliteStore
+    from smsc.trainer_clock import TrainerClock
 
     globalLogBeginner.beginLoggingTo([textFileLogObserver(sys.stderr)], redirectStandardIO=False)
     logging.getLogger("smpp").setLevel(logging.DEBUG if verbose else logging.CRITICAL + 1)
 
+    # The messages' lives run on a clock the trainer can pause and step (POST /api/clock); the
+    # SMPP sessions (enquire_link, timeouts, late answers), the store's threads, the engine's
+    # write batching and the HTTP API keep the reactor's, so the SMSC still answers while paused.
+    # Receipt latency is submitted_at (engine time) to now: it is measured on the engine's clock.
+    trainer = TrainerClock(reactor)
     factory = SmscFactory(config, reactor)
+    factory.outbound.engine_clock = trainer
     store = SqliteStore.open(config.data, reactor, sync=config.store.sync)
     try:
-        engine = Engine(config, store, factory.outbound, reactor, random.Random())
+        engine = Engine(config, store, factory.outbound, trainer, random.Random(), io_clock=reactor)
     except (KeywordFileError, ListFileError) as error:
         print(f"smsc serve: {error}", file=sys.stderr)
         return 2
@@ -145,7 +152,7 @@ def serve(config: Config, verbose: bool = False) -> int:
         outbind.start(reactor, factory, target)
     try:
         started = [_endpoint(reactor, address, tls).listen(factory) for _, address, tls in listeners]
-        started.append(_endpoint(reactor, config.http, None).listen(Api(engine, factory, reactor).site()))
+        started.append(_endpoint(reactor, config.http, None).listen(Api(engine, factory, reactor, trainer).site()))
     except (OSError, ValueError) as error:
         print(f"smsc serve: cannot read the TLS certificate or key: {error}", file=sys.stderr)
         return 1

@@ -68,7 +68,9 @@ class TrainerClock:
     @property
     def lag(self) -> float:
         """Seconds this clock is behind the reactor's: the time spent paused, less what steps advanced."""
-        return self._reactor.seconds() - self.seconds()
+        if self._paused_at is None:
+            return self._lag
+        return self._reactor.seconds() - self._paused_at
 
     @property
     def due(self) -> int:

@@ -18,6 +18,7 @@ from pdu.status import MessageState
 from smsc import config_file
 from smsc.faults import WireFaults
 from smsc.http import shapes
+from smsc.http.clock_api import ClockApi
 from smsc.http.metrics import MetricsApi
 from smsc.http.policy_api import PolicyApi
 from smsc.http.router import ApiError, Call, Route, site, whole_number
@@ -28,11 +29,15 @@ INTERNATIONAL_DIGITS = 9  # an MO address this long or longer is international (
 
 
 class Api:
-    def __init__(self, engine, factory, clock):
-        """engine: smsc.engine.Engine; factory: smsc.server.SmscFactory."""
+    def __init__(self, engine, factory, clock, trainer=None):
+        """engine: smsc.engine.Engine; factory: smsc.server.SmscFactory; clock: the reactor's
+        time (HTTP connections). trainer: the engine's clock when it is a TrainerClock, which
+        then also times the snapshots (a paused engine's towers are read at its own time)."""
         self._engine = engine
         self._factory = factory
         self._clock = clock
+        self._trainer = trainer
+        self._engine_clock = trainer or clock
 
     def routes(self) -> list[Route]:
         return [
@@ -48,7 +53,8 @@ class Api:
             Route("POST", "/api/faults", self.set_faults),
             Route("POST", "/api/sessions/drop", self.drop_sessions),
             *PolicyApi(self._engine).routes(),
-            *MetricsApi(self._engine, self._factory, self._clock).routes(),
+            *MetricsApi(self._engine, self._factory, self._engine_clock).routes(),
+            *ClockApi(self._trainer).routes(),
         ]
 
     def site(self):
@@ -63,10 +69,10 @@ class Api:
         return 200, openapi_document()
 
     def health(self, call: Call):
-        return 200, {"status": "ok", "at": shapes.iso(self._clock.seconds()), "pending": self._engine.pending_count()}
+        return 200, {"status": "ok", "at": shapes.iso(self._engine_clock.seconds()), "pending": self._engine.pending_count()}
 
     def stats(self, call: Call):
-        now = self._clock.seconds()
+        now = self._engine_clock.seconds()
         counters = self._engine.stats.snapshot()
         money = self._engine.ledger.snapshot()
         accounts = {
