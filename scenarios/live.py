@@ -170,7 +170,7 @@ def _run(scenario, config, log_stream, source, file, target, reactor, clock, sto
     problems = _missing_on_server(scenario, world, target)
     if problems:
         raise CannotRun("\n".join(problems))
-    wall_start, since = reactor.seconds(), clock.seconds()
+    wall_start, since = reactor.seconds(), world.smsc_time  # messages are stored at the SMSC's time, which a pause set back
     senders = yield _bind(scenario, target, reactor)
     started_at = clock.seconds()
     log = EventLog(log_stream, started_at)

@@ -100,6 +100,7 @@ def serve(config: Config, verbose: bool = False) -> int:
 
     from smsc import outbind
     from smsc.http.api import Api
+    from smsc.http.scenario_api import ScenarioApi
     from smsc.server import SmscFactory
     from smsc.engine import Engine
     from smsc.policy.keywords import KeywordFileError
@@ -132,12 +133,14 @@ def serve(config: Config, verbose: bool = False) -> int:
     if config.tls is not None:
         listeners.append(("SMPP over TLS", config.tls.listen, config.tls))
     exit_code = [0]
+    scenarios = ScenarioApi(config, reactor, trainer)  # POST /api/scenarios/{name} runs one against this SMSC
 
     def listening(ports):
         for (name, _, _), port in zip(listeners, ports):
             address = port.getHost()
             print(f"SMSC listening for {name} on {address.host}:{address.port}", flush=True)
         address = ports[-1].getHost()
+        scenarios.listening((ports[0].getHost().host, ports[0].getHost().port), (address.host, address.port))
         print(f"HTTP API on http://{address.host}:{address.port}/api/", flush=True)
         for account in config.accounts:
             print(f"  account {account.system_id} ({', '.join(account.bind_types)})", flush=True)
@@ -152,7 +155,7 @@ def serve(config: Config, verbose: bool = False) -> int:
         outbind.start(reactor, factory, target)
     try:
         started = [_endpoint(reactor, address, tls).listen(factory) for _, address, tls in listeners]
-        started.append(_endpoint(reactor, config.http, None).listen(Api(engine, factory, reactor, trainer).site()))
+        started.append(_endpoint(reactor, config.http, None).listen(Api(engine, factory, reactor, trainer, scenarios).site()))
     except (OSError, ValueError) as error:
         print(f"smsc serve: cannot read the TLS certificate or key: {error}", file=sys.stderr)
         return 1

@@ -22,6 +22,7 @@ from smsc.http.clock_api import ClockApi
 from smsc.http.metrics import MetricsApi
 from smsc.http.policy_api import PolicyApi
 from smsc.http.router import ApiError, Call, Route, site, whole_number
+from smsc.http.scenario_api import ScenarioApi
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 50
@@ -29,15 +30,18 @@ INTERNATIONAL_DIGITS = 9  # an MO address this long or longer is international (
 
 
 class Api:
-    def __init__(self, engine, factory, clock, trainer=None):
+    def __init__(self, engine, factory, clock, trainer=None, scenarios=None):
         """engine: smsc.engine.Engine; factory: smsc.server.SmscFactory; clock: the reactor's
         time (HTTP connections). trainer: the engine's clock when it is a TrainerClock, which
-        then also times the snapshots (a paused engine's towers are read at its own time)."""
+        then also times the snapshots (a paused engine's towers are read at its own time).
+        scenarios: the ScenarioApi `smsc serve` tells where it listens; by default one that
+        lists the scenarios but cannot start them."""
         self._engine = engine
         self._factory = factory
         self._clock = clock
         self._trainer = trainer
         self._engine_clock = trainer or clock
+        self._scenarios = scenarios or ScenarioApi(factory.smsc_config, clock, self._engine_clock)
 
     def routes(self) -> list[Route]:
         return [
@@ -55,6 +59,7 @@ class Api:
             *PolicyApi(self._engine).routes(),
             *MetricsApi(self._engine, self._factory, self._engine_clock).routes(),
             *ClockApi(self._trainer).routes(),
+            *self._scenarios.routes(),
         ]
 
     def site(self):
