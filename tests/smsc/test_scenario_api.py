@@ -120,3 +120,20 @@ class TestInsideSmscServe:
             header = json.loads(log.readline())
         assert header["scenario"] == "link-flapping" and header["live"]["speed"] == 400.0
         assert call(served.api, "GET", "/api/scenarios")[1]["run"]["state"] == "finished"  # shown until the next start
+
+    def test_pausing_the_smsc_pauses_the_scenario_and_stop_still_works(self, served):
+        """With the SMSC's clock paused the scenario sends nothing more; stopping it then still ends it."""
+        served, _ = served
+        assert call(served.api, "POST", "/api/scenarios/link-flapping", {"speed": 20})[0] == 202
+        try:
+            time.sleep(1)
+            assert call(served.api, "POST", "/api/clock", {"paused": True})[0] == 200
+            time.sleep(0.3)  # what was handed out before the pause is counted
+            sent = call(served.api, "GET", "/api/scenarios")[1]["run"]["sent"]
+            time.sleep(1.5)
+            assert call(served.api, "GET", "/api/scenarios")[1]["run"]["sent"] == sent > 0
+            assert call(served.api, "POST", "/api/scenarios/stop")[0] == 200
+            run = until_ended(served.api, 90)
+        finally:
+            call(served.api, "POST", "/api/clock", {"paused": False})
+        assert run["state"] == "finished" and run["sent"] == sent
