@@ -4,10 +4,12 @@ schedule, the timeline is done through the HTTP API (scenarios.live_world.LiveWo
 the end what the SMSC stored, with every message's trace, is read back through the API for the
 expectations and the event log.
 
-With speed X the traffic's, the timeline's and `later`'s offsets, and the drain, are divided
-by X; the ESMEs' own timers (retry backoff, response and reconnect delays) and the SMSC's
-(transit, retries, validity) stay real. The event log's times are scenario time (real seconds
-times X), so that its steps read as the file's offsets.
+The traffic, the timeline and the run's end keep the time of `clock`: the reactor's from the
+command line, the SMSC's own (which a trainer may pause) when `smsc serve` runs a scenario
+itself (POST /api/scenarios/{name}). With speed X the traffic's, the timeline's and `later`'s
+offsets, and the drain, are divided by X; the ESMEs' own timers (retry backoff, response and
+reconnect delays) and the SMSC's (transit, retries, validity) stay real. The event log's times
+are scenario time (real seconds times X), so that its steps read as the file's offsets.
 """
 
 import collections
@@ -135,25 +137,32 @@ def _missing_on_server(scenario: Scenario, world: LiveWorld, target: Target) -> 
 
 
 @defer.inlineCallbacks
-def run(scenario: Scenario, config: Config, log_stream, source: str, file: str, target: Target, reactor, stop: defer.Deferred):
+def run(scenario: Scenario, config: Config, log_stream, source: str, file: str, target: Target, reactor, stop: defer.Deferred,
+        clock=None, sent: list | None = None):  # fmt: skip
     """Run the scenario against the SMSC at target; fires with a LiveRun, or fails with
     CannotRun before anything is sent. `stop` fired (Ctrl-C) ends the run early: the ESMEs
-    unbind and what happened so far is read back and reported."""
+    unbind and what happened so far is read back and reported. `clock` (the reactor by
+    default) times the traffic, the timeline and the run's end; the reactor keeps the
+    connections. Run inside `smsc serve` it is the SMSC's own clock, so pausing the SMSC
+    pauses the scenario too, and the SMSC's times and the run's agree. `sent`: a list the run
+    fills with each message (scenarios.runner.Sent) as it goes to its ESME, for a caller
+    that watches the run."""
     problems = unsupported_steps(scenario)
     if problems:
         raise CannotRun("\n".join(problems))
     api = ApiClient(reactor, target.api)
     try:
-        live = yield _run(scenario, config, log_stream, source, file, target, reactor, stop, api)
+        live = yield _run(scenario, config, log_stream, source, file, target, reactor, clock or reactor, stop, api,
+                          [] if sent is None else sent)  # fmt: skip
     finally:
         yield api.close()
     return live
 
 
 @defer.inlineCallbacks
-def _run(scenario, config, log_stream, source, file, target, reactor, stop, api):
+def _run(scenario, config, log_stream, source, file, target, reactor, clock, stop, api, sent: list[Sent]):
     speed = target.speed
-    world = LiveWorld(api, reactor, speed=speed)
+    world = LiveWorld(api, clock, speed=speed)
     try:
         yield world.refresh()
     except ApiFailed as failed:
@@ -161,9 +170,9 @@ def _run(scenario, config, log_stream, source, file, target, reactor, stop, api)
     problems = _missing_on_server(scenario, world, target)
     if problems:
         raise CannotRun("\n".join(problems))
-    wall_start = reactor.seconds()
+    wall_start, since = reactor.seconds(), world.smsc_time  # messages are stored at the SMSC's time, which a pause set back
     senders = yield _bind(scenario, target, reactor)
-    started_at = reactor.seconds()
+    started_at = clock.seconds()
     log = EventLog(log_stream, started_at)
     log.header(scenario.name, scenario.seed, source, file, live={"smpp": target.smpp, "api": target.api, "speed": speed})
 
@@ -171,12 +180,11 @@ def _run(scenario, config, log_stream, source, file, target, reactor, stop, api)
         log.record(started_at + (at - started_at) * speed, kind, fields)
 
     world.record = record
-    sent: list[Sent] = []
     outgoing = [attrs.evolve(message, at=message.at / speed) for message in traffic.plan(scenario, tuple(number.suffix for number in config.network.test_numbers))]
-    feeder = _Feeder(reactor, started_at, outgoing, senders, sent, record)
+    feeder = _Feeder(clock, started_at, outgoing, senders, sent, record)
     feeder.start()
-    steps = [reactor.callLater(step.at / speed, _apply, world, index, step, record) for index, step in enumerate(scenario.timeline)]
-    yield _until_done(reactor, started_at, scenario, speed, sent, len(outgoing), stop)
+    steps = [clock.callLater(step.at / speed, _apply, world, index, step, record) for index, step in enumerate(scenario.timeline)]
+    yield _until_done(clock, started_at, scenario, speed, sent, len(outgoing), stop)
     interrupted = stop.called
     feeder.stop()
     for call in steps:
@@ -185,11 +193,11 @@ def _run(scenario, config, log_stream, source, file, target, reactor, stop, api)
     world.finish_later()
     yield world.idle()
     yield _stop_all(senders, reactor)
-    ended_at = reactor.seconds()
+    ended_at = clock.seconds()
     accounts = [esme.system_id for esme in scenario.esme]
     try:
         # the API's times are to the millisecond, cut: a message stored as the run began may read a little earlier
-        messages, traces = yield world.survey(accounts, since=wall_start - 0.01)
+        messages, traces = yield world.survey(accounts, since=since - 0.01)
     except ApiFailed as failed:
         world.errors.append(f"reading back what the SMSC stored: {failed}")
         print(f"smsc scenario run: reading back what the SMSC stored: {failed}", file=sys.stderr)
@@ -248,15 +256,27 @@ def _apply(world: LiveWorld, index: int, step, record) -> None:
 
 
 @defer.inlineCallbacks
-def _until_done(reactor, started_at: float, scenario: Scenario, speed: float, sent: list, total: int, stop: defer.Deferred):
+def _until_done(clock, started_at: float, scenario: Scenario, speed: float, sent: list, total: int, stop: defer.Deferred):
     """Until the traffic's span is over and every message final, the drain's end, or stop."""
     traffic_ends = started_at + scenario.duration / speed
     deadline = started_at + (scenario.duration + scenario.drain) / speed
+    waiting = []
+
+    def stopped(result):  # at once, even while a paused clock holds the next look
+        if waiting and not waiting[-1].called:
+            waiting[-1].cancel()
+        return result
+
+    stop.addBoth(stopped)
     while not stop.called:
-        now = reactor.seconds()
+        now = clock.seconds()
         if now >= deadline or (now >= traffic_ends and len(sent) == total and all(one.outcome is not None for one in sent)):
             return
-        yield task.deferLater(reactor, min(POLL, max(0.0, deadline - now)), lambda: None)
+        waiting[:] = [task.deferLater(clock, min(POLL, max(0.0, deadline - now)), lambda: None)]
+        try:
+            yield waiting[0]
+        except defer.CancelledError:
+            pass
 
 
 @defer.inlineCallbacks

@@ -102,6 +102,7 @@ class LiveWorld:
         self.record = record
         self.speed = speed
         self.towers: dict[str, dict] = {}  # id -> the tower as GET /api/stats gave it
+        self.smsc_time: float | None = None  # the SMSC's clock when last read: it lags the wall clock once paused
         self.account_faults: dict[str, WireFaults] = {}  # system_id -> faults new binds get
         self.errors: list[str] = []
         self._err = err
@@ -117,6 +118,7 @@ class LiveWorld:
         stats = yield self.api.call("GET", "/api/stats")
         faults = yield self.api.call("GET", "/api/faults")
         self.towers = {tower["id"]: dict(tower) for tower in stats["towers"]}
+        self.smsc_time = epoch(stats["at"])
         self.account_faults = {system_id: WireFaults(**settings) for system_id, settings in faults["accounts"].items()}
 
     def apply(self, label: str, act) -> defer.Deferred:

@@ -101,19 +101,27 @@ def serve(config: Config, verbose: bool = False) -> int:
     from smsc import outbind
     from smsc.dashboard import Dashboard
     from smsc.http.api import Api
+    from smsc.http.scenario_api import ScenarioApi
     from smsc.server import SmscFactory
     from smsc.engine import Engine
     from smsc.policy.keywords import KeywordFileError
     from smsc.policy.lists import ListFileError
     from smsc.sqlite_store import SqliteStore
+    from smsc.trainer_clock import TrainerClock
 
     globalLogBeginner.beginLoggingTo([textFileLogObserver(sys.stderr)], redirectStandardIO=False)
     logging.getLogger("smpp").setLevel(logging.DEBUG if verbose else logging.CRITICAL + 1)
 
+    # The messages' lives run on a clock the trainer can pause and step (POST /api/clock); the
+    # SMPP sessions (enquire_link, timeouts, late answers), the store's threads, the engine's
+    # write batching and the HTTP API keep the reactor's, so the SMSC still answers while paused.
+    # Receipt latency is submitted_at (engine time) to now: it is measured on the engine's clock.
+    trainer = TrainerClock(reactor)
     factory = SmscFactory(config, reactor)
+    factory.outbound.engine_clock = trainer
     store = SqliteStore.open(config.data, reactor, sync=config.store.sync)
     try:
-        engine = Engine(config, store, factory.outbound, reactor, random.Random())
+        engine = Engine(config, store, factory.outbound, trainer, random.Random(), io_clock=reactor)
     except (KeywordFileError, ListFileError) as error:
         print(f"smsc serve: {error}", file=sys.stderr)
         return 2
@@ -129,12 +137,14 @@ def serve(config: Config, verbose: bool = False) -> int:
     if config.tls is not None:
         listeners.append(("SMPP over TLS", config.tls.listen, config.tls))
     exit_code = [0]
+    scenarios = ScenarioApi(config, reactor, trainer)  # POST /api/scenarios/{name} runs one against this SMSC
 
     def listening(ports):
         for (name, _, _), port in zip(listeners, ports):
             address = port.getHost()
             print(f"SMSC listening for {name} on {address.host}:{address.port}", flush=True)
         address = ports[-1].getHost()
+        scenarios.listening((ports[0].getHost().host, ports[0].getHost().port), (address.host, address.port))
         print(f"HTTP API on http://{address.host}:{address.port}/api/", flush=True)
         print(f"Dashboard on http://{address.host}:{address.port}/", flush=True)
         for account in config.accounts:
@@ -150,7 +160,8 @@ def serve(config: Config, verbose: bool = False) -> int:
         outbind.start(reactor, factory, target)
     try:
         started = [_endpoint(reactor, address, tls).listen(factory) for _, address, tls in listeners]
-        started.append(_endpoint(reactor, config.http, None).listen(Api(engine, factory, reactor, dashboard).site()))
+        api = Api(engine, factory, reactor, trainer, scenarios, dashboard)
+        started.append(_endpoint(reactor, config.http, None).listen(api.site()))
     except (OSError, ValueError) as error:
         print(f"smsc serve: cannot read the TLS certificate or key: {error}", file=sys.stderr)
         return 1

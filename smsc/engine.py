@@ -52,12 +52,16 @@ ATTEMPT, ON_AIR, EXPIRE, ALERT = "attempt", "on air", "expire", "alert"  # the s
 class Engine:
     log = Logger()
 
-    def __init__(self, config, store, outbound, clock, rng):
-        """config: smsc.config.Config; store: smsc.store.Store; outbound: smsc.outbound.Outbound."""
+    def __init__(self, config, store, outbound, clock, rng, io_clock=None):
+        """config: smsc.config.Config; store: smsc.store.Store; outbound: smsc.outbound.Outbound.
+        io_clock times the batching of writes (FLUSH_AFTER), `clock` by default: under a
+        trainer's clock that can pause (smsc.trainer_clock), the reactor, so that trace events
+        still reach the disk while the message's life stands still."""
         self._config = config
         self._store = store
         self._outbound = outbound
         self._clock = clock
+        self._io_clock = io_clock or clock
         self._rng = rng
         self.network = Network(config.network, rng)
         self.policy = Policy(config)
@@ -412,7 +416,7 @@ class Engine:
         if self.watcher is not None:
             self.watcher.written(operations)
         if self._flush_call is None and self._unsaved:
-            self._flush_call = self._clock.callLater(FLUSH_AFTER, self._flush)
+            self._flush_call = self._io_clock.callLater(FLUSH_AFTER, self._flush)
 
     def _flush(self) -> None:
         if self._flush_call is not None and self._flush_call.active():

@@ -47,6 +47,9 @@ class Outbound:
         window(system_id) the most deliver_sm one session may have outstanding."""
         self.drained = lambda system_id: None  # told when an account's queue has emptied
         self._clock = clock
+        # submitted_at comes from the engine's clock, which a trainer may pause (it then lags
+        # this one): receipt latency is measured on it. `smsc serve` sets it to the engine's.
+        self.engine_clock = clock
         self._bindings = bindings
         self._window = window
         self._retry_interval = retry_interval
@@ -85,7 +88,7 @@ class Outbound:
             entry = queue.popleft()
             answered = defer.maybeDeferred(session.deliver, entry[0])
             if entry[4] is not None:
-                self.receipt_latency.observe((system_id, entry[4][0]), self._clock.seconds() - entry[4][1])
+                self.receipt_latency.observe((system_id, entry[4][0]), self.engine_clock.seconds() - entry[4][1])
             answered.addCallbacks(self._answered, self._failed, callbackArgs=(system_id, entry), errbackArgs=(system_id, entry))
         if not queue:
             self.drained(system_id)

@@ -18,9 +18,11 @@ from pdu.status import MessageState
 from smsc import config_file
 from smsc.faults import WireFaults
 from smsc.http import inspector, shapes
+from smsc.http.clock_api import ClockApi
 from smsc.http.metrics import MetricsApi
 from smsc.http.policy_api import PolicyApi
 from smsc.http.router import ApiError, Call, Route, site, whole_number
+from smsc.http.scenario_api import ScenarioApi
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 50
@@ -28,12 +30,19 @@ INTERNATIONAL_DIGITS = 9  # an MO address this long or longer is international (
 
 
 class Api:
-    def __init__(self, engine, factory, clock, dashboard=None):
-        """engine: smsc.engine.Engine; factory: smsc.server.SmscFactory; dashboard:
-        smsc.dashboard.Dashboard, served beside the API when given."""
+    def __init__(self, engine, factory, clock, trainer=None, scenarios=None, dashboard=None):
+        """engine: smsc.engine.Engine; factory: smsc.server.SmscFactory; clock: the reactor's
+        time (HTTP connections). trainer: the engine's clock when it is a TrainerClock, which
+        then also times the snapshots (a paused engine's towers are read at its own time).
+        scenarios: the ScenarioApi `smsc serve` tells where it listens; by default one that
+        lists the scenarios but cannot start them. dashboard: smsc.dashboard.Dashboard,
+        served beside the API when given."""
         self._engine = engine
         self._factory = factory
         self._clock = clock
+        self._trainer = trainer
+        self._engine_clock = trainer or clock
+        self._scenarios = scenarios or ScenarioApi(factory.smsc_config, clock, self._engine_clock)
         self._dashboard = dashboard
 
     def routes(self) -> list[Route]:
@@ -50,7 +59,9 @@ class Api:
             Route("POST", "/api/faults", self.set_faults),
             Route("POST", "/api/sessions/drop", self.drop_sessions),
             *PolicyApi(self._engine).routes(),
-            *MetricsApi(self._engine, self._factory, self._clock).routes(),
+            *MetricsApi(self._engine, self._factory, self._engine_clock).routes(),
+            *ClockApi(self._trainer).routes(),
+            *self._scenarios.routes(),
         ]
 
     def site(self):
@@ -65,10 +76,10 @@ class Api:
         return 200, openapi_document()
 
     def health(self, call: Call):
-        return 200, {"status": "ok", "at": shapes.iso(self._clock.seconds()), "pending": self._engine.pending_count()}
+        return 200, {"status": "ok", "at": shapes.iso(self._engine_clock.seconds()), "pending": self._engine.pending_count()}
 
     def stats(self, call: Call):
-        now = self._clock.seconds()
+        now = self._engine_clock.seconds()
         counters = self._engine.stats.snapshot()
         money = self._engine.ledger.snapshot()
         accounts = {
