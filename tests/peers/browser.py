@@ -55,7 +55,9 @@ def system_chromium() -> str:
     return CHROMIUM
 
 
-def launch(playwright, **options):
-    """Headless Chromium (Debian's, see system_chromium) launched by Playwright with FLAGS.
-    Playwright gives each launch a fresh profile folder and removes it on close."""
-    return playwright.chromium.launch(executable_path=system_chromium(), headless=True, args=list(FLAGS), **options)
+def launch(playwright, *extra_flags: str, **options):
+    """Headless Chromium (Debian's, see system_chromium) launched by Playwright with FLAGS and
+    any extra_flags. Playwright gives each launch a fresh profile folder and removes it on close."""
+    return playwright.chromium.launch(
+        executable_path=system_chromium(), headless=True, args=[*FLAGS, *extra_flags], **options
+    )
