@@ -10,6 +10,8 @@ from smsc.dashboard.feed import LiveFeed
 from smsc.dashboard.history import History
 from smsc.dashboard.stream import LiveStream
 
+LIVE_PATH = "/api/live"
+
 
 class Dashboard:
     def __init__(self, engine, factory, clock):
@@ -44,6 +46,6 @@ class _Root(resource.Resource):
             return self._files.getChild(b"index.html", request)
         if name == b"dashboard":
             return self._files
-        if request.path == b"/api/live":
+        if request.path == LIVE_PATH.encode("ascii"):
             return self._live
         return self._api

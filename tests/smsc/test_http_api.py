@@ -19,6 +19,7 @@ from pdu.multi import SubmitMulti
 from pdu.receipts import parse_receipt
 from pdu.wire import Address, BindType, SubmitSm
 from smsc import rates
+from smsc.dashboard import LIVE_PATH
 from smsc.http.api import Api, openapi_document
 from smsc.http.router import Route, site
 from smsc.testing import WireSession, run_for
@@ -438,6 +439,7 @@ class TestOpenApi:
         """Every route served is in the OpenAPI document with its method, and the document names no other."""
         factory = smsc[0]
         served = {(route.method.lower(), route.template) for route in Api(factory.sink, factory, clock).routes()}
+        served.add(("get", LIVE_PATH))  # the dashboard's stream, served beside the JSON routes
         documented = {(method, path) for path, item in openapi_document()["paths"].items() for method in item}
         assert served == documented
 

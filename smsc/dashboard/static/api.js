@@ -54,5 +54,5 @@ export function count(value) {
 
 export function seconds(value) {
   if (value === undefined || value === null) return "–";
-  return value < 1 ? `${Math.round(value * 1000)} ms` : `${value} s`;
+  return value < 1 ? `${+(value * 1000).toPrecision(3)} ms` : `${+value.toPrecision(3)} s`;
 }

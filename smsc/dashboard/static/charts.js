@@ -1,7 +1,7 @@
 // Line charts of the last minutes, drawn as SVG by hand: one sample a second from the live
 // feed, the history the feed keeps for a browser that has just come.
 
-import { el, svg } from "./api.js";
+import { el, seconds, svg } from "./api.js";
 
 const SHOWN = 300;  // samples on a chart: five minutes
 const W = 300, H = 130, LEFT = 34, BOTTOM = 14;
@@ -15,10 +15,11 @@ function niceTop(value) {
 
 export class Chart {
   // series: [{label, color, value: sample => number or null}]
-  constructor(parent, title, series, unit = "") {
+  // format: how a value reads on the axis and in the keys
+  constructor(parent, title, series, format = (value) => String(+value.toPrecision(3))) {
     this.series = series;
-    this.unit = unit;
-    this.plot = svg("svg", { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: "none" });
+    this.format = format;
+    this.plot = svg("svg", { viewBox: `0 0 ${W} ${H}` });
     this.keys = el("div", { class: "keys" });
     parent.append(el("div", { class: "chart", "data-chart": title }, el("h4", {}, title), this.plot, this.keys));
   }
@@ -32,7 +33,7 @@ export class Chart {
     const parts = [];
     for (const share of [0, 0.5, 1]) {
       parts.push(svg("line", { class: "grid", x1: LEFT, x2: W - 4, y1: y(top * share), y2: y(top * share) }),
-        svg("text", { class: "axis", x: LEFT - 3, y: y(top * share) + 3, "text-anchor": "end" }, `${+(top * share).toPrecision(3)}${this.unit}`));
+        svg("text", { class: "axis", x: LEFT - 3, y: y(top * share) + 3, "text-anchor": "end" }, this.format(top * share)));
     }
     parts.push(svg("text", { class: "axis", x: LEFT, y: H - 2 }, "−5 min"), svg("text", { class: "axis", x: W - 4, y: H - 2, "text-anchor": "end" }, "now"));
     this.series.forEach((line, index) => {
@@ -48,7 +49,7 @@ export class Chart {
     const last = shown[shown.length - 1];
     this.keys.replaceChildren(...this.series.map((line) => {
       const value = last ? line.value(last) : null;
-      const shownValue = value === null || value === undefined ? "–" : `${+value.toPrecision(4)}${this.unit}`;
+      const shownValue = value === null || value === undefined ? "–" : this.format(value);
       return el("span", {}, el("i", { style: `background:${line.color}` }), `${line.label} ${shownValue}`);
     }));
   }
@@ -83,6 +84,6 @@ export function makeCharts(parent) {
       { label: "p50", color: "#3ecf8e", value: latency("p50") },
       { label: "p95", color: "#f5b341", value: latency("p95") },
       { label: "p99", color: "#ff5d5d", value: latency("p99") },
-    ], " s"),
+    ], seconds),
   ];
 }

@@ -16,6 +16,13 @@ const FAULTS = {
   "receipt before its submit_sm_resp": { receipt_before_response: true },
 };
 
+// Scenario seconds as a clock reads them: 731 -> "12:11".
+function minutes(seconds) {
+  if (typeof seconds !== "number") return String(seconds);
+  const whole = Math.round(seconds);
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+}
+
 async function act(what, doing) {
   try {
     const answer = await doing();
@@ -121,7 +128,7 @@ export class Controls {
     if (!select.children.length) {
       select.replaceChildren(...listed.scenarios.map((scenario) => el("option", {
         value: scenario.name, disabled: !scenario.live, title: scenario.live ? scenario.description : scenario.why_not,
-      }, `${scenario.name} (${scenario.duration})${scenario.live ? "" : " · virtual time only"}`)));
+      }, `${scenario.name} (${minutes(scenario.duration)})${scenario.live ? "" : " · virtual time only"}`)));
       const first = listed.scenarios.find((scenario) => scenario.live);
       if (first) select.value = first.name;
     }
@@ -132,7 +139,7 @@ export class Controls {
     const status = document.getElementById("scenario-status");
     if (!run) { status.textContent = "no scenario running"; return; }
     let text = `${run.name} ×${run.speed}: ${run.state}`;
-    if (run.state === "running" && run.elapsed !== undefined) text += `, ${Math.round(run.elapsed)} s of ${run.duration}, ${run.sent ?? 0} sent`;
+    if (run.state === "running" && run.elapsed !== undefined) text += `, ${minutes(run.elapsed)} of ${minutes(run.duration)}, ${run.sent ?? 0} sent`;
     if (run.verdicts) text += ` · ${run.verdicts.filter((v) => v.passed).length}/${run.verdicts.length} expectations met`;
     if (run.error) text += ` · ${run.error}`;
     status.textContent = text;

@@ -45,23 +45,31 @@ export class Inspector {
     }
   }
 
+  // A long digit string is a phone number first (its newest messages), else a message_id;
+  // each way falls back to the other, so a lookup only fails when neither finds anything.
   async lookup(query) {
     this.found.replaceChildren();
     if (!query) return;
+    const phone = /^\+?\d{8,}$/.test(query);
     try {
-      return await this.open(query);
+      if (phone && await this.byNumber(query)) return;
+      try {
+        return await this.open(query);
+      } catch (error) {
+        if (error.status !== 404 || phone || !/^\+?\d+$/.test(query) || !(await this.byNumber(query))) throw error;
+      }
     } catch (error) {
-      if (error.status !== 404 || !/^\+?\d+$/.test(query)) return this.failed(error);
+      this.failed(error.status === 404 ? new Error(`no message has message_id or destination ${query}`) : error);
     }
-    try {  // not a message_id: a phone number's newest messages
-      const page = await api("GET", `/api/messages?dest=${encodeURIComponent(query)}&limit=20`);
-      if (!page.messages.length) return this.failed(new Error(`no message has message_id or destination ${query}`));
-      this.found.replaceChildren(el("ol", {}, ...page.messages.map((message) => el("li", { onclick: () => this.open(message.message_id) },
-        el("span", {}, message.message_id), el("span", {}, clockTime(message.submitted_at).slice(11)),
-        el("span", { class: `state ${message.state.name}` }, message.state.name)))));
-    } catch (error) {
-      this.failed(error);
-    }
+  }
+
+  async byNumber(number) {
+    const page = await api("GET", `/api/messages?dest=${encodeURIComponent(number.replace(/^\+/, ""))}&limit=20`);
+    if (!page.messages.length) return false;
+    this.found.replaceChildren(el("ol", {}, ...page.messages.map((message) => el("li", { onclick: () => this.open(message.message_id) },
+      el("span", {}, message.message_id), el("span", {}, clockTime(message.submitted_at).slice(11)),
+      el("span", { class: `state ${message.state.name}` }, message.state.name)))));
+    return true;
   }
 
   failed(error) {
@@ -85,19 +93,31 @@ export class Inspector {
       el("h3", {}, `${message.message_id} · ${message.source} → ${message.destination} · `,
         el("span", { class: `state ${message.state.name}` }, message.state.name), ` · account ${message.account}`),
       message.why ? el("p", { class: "why", "data-testid": "why" }, message.why) : null,
-      el("table", { "data-testid": "hops" }, el("tbody", {}, ...rows)),
+      el("table", { class: "hops", "data-testid": "hops" }, el("tbody", {}, ...rows)),
       ...(message.pdus || []).map((pdu) => this.pdu(pdu)));
   }
 
+  // One PDU as the specification names its fields: header, mandatory body, then TLVs.
   pdu(pdu) {
-    const fields = [...(pdu.header || []), ...(pdu.body || []), ...(pdu.fields || []), ...(pdu.tlvs || [])];
-    const title = [pdu.name || (pdu.command_id && pdu.command_id.name) || "PDU", pdu.direction, pdu.at ? clockTime(pdu.at).slice(11) : null]
-      .filter(Boolean).join(" · ");
-    return el("details", { class: "pdu" }, el("summary", {}, title),
+    const fields = [...(pdu.header || []), ...(pdu.body || []), ...(pdu.tlvs || [])];
+    const title = [pdu.command || "PDU", pdu.direction, pdu.at ? clockTime(pdu.at).slice(11) : null].filter(Boolean).join(" · ");
+    return el("details", { class: "pdu", "data-pdu": pdu.command || "" }, el("summary", {}, title),
       pdu.error ? el("p", { class: "why" }, pdu.error) : null,
+      pdu.note ? el("p", { class: "note" }, pdu.note) : null,
       el("table", {}, el("tbody", {}, ...fields.map((field) => el("tr", {},
-        el("td", {}, field.name), el("td", {}, typeof field.value === "object" ? JSON.stringify(field.value) : String(field.value)),
-        el("td", { class: "note" }, field.meaning || ""))))),
+        el("td", {}, field.name), el("td", {}, shownValue(field)), el("td", { class: "note" }, meaning(field)))))),
       pdu.hex ? el("p", { class: "hex" }, pdu.hex) : null);
   }
+}
+
+function shownValue(field) {
+  if (field.text !== undefined) return `"${field.text}"`;  // short_message, message_payload: the text, hex beside
+  return typeof field.value === "object" && field.value !== null ? JSON.stringify(field.value) : String(field.value);
+}
+
+function meaning(field) {
+  const parts = [field.meaning, field.encoding, field.text !== undefined ? `octets ${field.value}` : null];
+  if (field.udh) parts.push(field.udh.meaning);
+  if (field.receipt) parts.push(field.receipt.meaning || "a delivery receipt");
+  return parts.filter(Boolean).join(" · ");
 }

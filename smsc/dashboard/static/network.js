@@ -5,7 +5,7 @@
 
 import { svg } from "./api.js";
 
-const WIDTH = 1000;
+const WIDTH = 1040;
 const TOWER_HEIGHT = 46;
 const CARRIER_GAP = 16;
 const STEP_MS = 350;    // one hop of a drawn message, as its CSS transition lasts
@@ -70,19 +70,19 @@ export class NetworkView {
     }
     for (const row of towerRows) {
       const edge = svg("line", { class: "edge", x1: 520, y1: this.middle, x2: 680, y2: row.y });
-      edges.append(edge, svg("line", { class: "edge", x1: 820, y1: row.y, x2: 900, y2: row.y }));
+      edges.append(edge, svg("line", { class: "edge", x1: 820, y1: row.y, x2: 952, y2: row.y }));
       const box = svg("rect", { class: "box", x: 680, y: row.y - 19, width: 140, height: 38, rx: 5, fill: "#1f4d36" });
       const queue = svg("rect", { class: "bar queue", x: 726, y: row.y - 2, width: 0, height: 6 });
       const load = svg("rect", { class: "bar load", x: 726, y: row.y + 8, width: 0, height: 6 });
-      const held = svg("text", { x: 830, y: row.y - 8, class: "held" }, "");
+      const held = svg("text", { x: 828, y: row.y - 6, class: "held" }, "");
       const title = svg("title", {}, row.id);
       const g = svg("g", { class: "tower", "data-tower": row.id }, title, box,
         svg("text", { x: 688, y: row.y - 4, class: "name" }, row.id),
         svg("text", { x: 688, y: row.y + 13, class: "dim" }, "q/load"),
         svg("rect", { class: "bar-bg", x: 726, y: row.y - 2, width: 86, height: 6 }), queue,
         svg("rect", { class: "bar-bg", x: 726, y: row.y + 8, width: 86, height: 6 }), load, held);
-      nodes.append(g, svg("rect", { class: "handset", x: 902, y: row.y - 12, width: 14, height: 24, rx: 3 }),
-        svg("rect", { class: "handset", x: 922, y: row.y - 10, width: 12, height: 20, rx: 3 }));
+      nodes.append(g, svg("rect", { class: "handset", x: 954, y: row.y - 12, width: 14, height: 24, rx: 3 }),
+        svg("rect", { class: "handset", x: 974, y: row.y - 10, width: 12, height: 20, rx: 3 }));
       this.towers.set(row.id, { g, box, queue, load, held, title, edge, y: row.y, before: null });
     }
   }
@@ -198,6 +198,6 @@ export class NetworkView {
 
   handset(id) {
     const drawn = this.towers.get(id);
-    return { x: 918, y: drawn ? drawn.y : this.middle };
+    return { x: 970, y: drawn ? drawn.y : this.middle };
   }
 }

@@ -1,0 +1,181 @@
+"""The dashboard in a real browser against a running `smsc serve`: it loads with no console
+errors, a message submitted over SMPP (smpplib, an independent client) appears and its trace
+opens, a tower taken down from the page shows down with the traffic to it held, and the
+trainer's controls (pause and step, an MO, a wire fault) act on the SMSC."""
+
+import re
+import time
+
+import pytest
+import smpplib.client
+from playwright.sync_api import expect
+
+from tests.smsc.conftest import call
+
+TOWERS = 12  # in the default network: CM-1..4, CU-1..3, CT-1..3, INTL-1..2
+
+
+@pytest.fixture
+def client(served):
+    """A transceiver bound with smpplib; the message_ids it was given, in order."""
+    client = smpplib.client.Client(*served.smpp, timeout=5, allow_unknown_opt_params=True)
+    client.ids = []
+    client.set_message_sent_handler(lambda pdu: client.ids.append(pdu.message_id.decode()))
+    client.connect()
+    client.bind_transceiver(system_id="smppclient1", password="password")
+    yield client
+    client.unbind()
+    client.disconnect()
+
+
+def submit(client, destination: str, text: str = "Your parcel is on its way") -> str:
+    """A submit_sm with a receipt asked for; its message_id once the SMSC answered. The tests
+    send to test numbers ending 0000 (delivered at once, README's table), so that no handset
+    the model puts away for a while makes them wait."""
+    before = len(client.ids)
+    client.send_message(source_addr_ton=1, source_addr_npi=1, source_addr="10690001", dest_addr_ton=1, dest_addr_npi=1,
+                        destination_addr=destination, short_message=text.encode(), registered_delivery=True)  # fmt: skip
+    deadline = time.monotonic() + 5
+    while len(client.ids) == before and time.monotonic() < deadline:
+        client.read_once()
+    assert len(client.ids) > before, "no submit_sm_resp"
+    return client.ids[-1]
+
+
+def open_dashboard(page):
+    page.goto("/")
+    expect(page.get_by_test_id("link")).to_have_text("live")
+    expect(page.locator("#network g.tower")).to_have_count(TOWERS)
+
+
+def tower_of(api: str, message_id: str) -> str:
+    """The tower a message was routed to, from its trace ('to China Mobile, tower CM-3')."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        status, body = call(api, "GET", f"/api/messages/{message_id}")
+        for event in body["messages"][0]["trace"] if status == 200 else ():
+            found = re.search(r"tower (\S+)$", event["detail"])
+            if event["hop"] == "routed" and found:
+                return found.group(1)
+        time.sleep(0.1)
+    raise AssertionError(f"message {message_id} was never routed")
+
+
+class TestDashboard:
+    def test_loads_live_with_every_tower_and_no_console_errors(self, page, screenshot):
+        """The page, its scripts and the live feed load; the picture has every tower and the
+        ESME account; charts and counters are drawn (the page fixture fails on any error)."""
+        open_dashboard(page)
+        expect(page.locator("#network text", has_text="ESME smppclient1")).to_have_count(1)
+        expect(page.locator(".chart")).to_have_count(4)
+        expect(page.get_by_test_id("towers").locator("tr")).to_have_count(TOWERS)
+        page.wait_for_function("window.dashboard.ticks >= 2 && window.dashboard.samples >= 1")
+        screenshot(page, "dashboard-idle")
+
+    def test_a_submitted_message_appears_and_its_trace_opens(self, page, served, client, screenshot):
+        """A message smpplib submits is drawn and listed; clicking it shows its hops from
+        'received' to the receipt, and its submit_sm decoded with the spec's field names."""
+        open_dashboard(page)
+        message_id = submit(client, "8613800130000", "Trace me through the network")
+        row = page.get_by_test_id("recent").locator(f"li[data-message='{message_id}']")
+        expect(row).to_be_visible()
+        expect(row.locator(".state")).to_have_text("DELIVERED", timeout=15_000)
+        row.click()
+        trace = page.get_by_test_id("trace")
+        hops = trace.get_by_test_id("hops")
+        for hop in ("received", "stored", "routed", "queued at tower", "attempt 1", "delivered", "receipt queued"):
+            expect(hops.locator("td", has_text=re.compile(f"^{hop}$"))).to_have_count(1)
+        submit_sm = trace.locator("details[data-pdu='submit_sm']")
+        submit_sm.locator("summary").click()
+        expect(submit_sm.locator("tr", has_text="destination_addr")).to_contain_text("8613800130000")
+        expect(submit_sm.locator("tr", has_text="short_message")).to_contain_text("Trace me through the network")
+        expect(trace.locator("details[data-pdu='deliver_sm']")).to_have_count(1)
+        screenshot(page, "dashboard-trace")
+
+    def test_lookup_by_phone_number_lists_its_messages(self, page, served, client):
+        open_dashboard(page)
+        message_id = submit(client, "8613900139077", "Find me by number")
+        page.get_by_test_id("lookup").fill("8613900139077")
+        page.get_by_test_id("lookup").press("Enter")
+        found = page.locator("#found li", has_text=message_id)
+        expect(found).to_have_count(1)
+        found.click()
+        expect(page.get_by_test_id("trace").locator("h3")).to_contain_text("8613900139077")
+
+    def test_a_tower_taken_down_shows_down_and_holds_its_traffic(self, page, served, client, screenshot):
+        """'Take down' on the page: the tower turns grey in the picture and DOWN in the table;
+        a message to it is held (state ENROUTE at the API, 'held' in its trace) until 'Bring
+        up', then it is delivered."""
+        open_dashboard(page)
+        number = "8613700130000"
+        tower = tower_of(served.api, submit(client, number))
+        drawn = page.locator(f"#network g.tower[data-tower='{tower}']")
+        row = page.get_by_test_id("towers").locator(f"tr[data-tower='{tower}']")
+        row.get_by_role("button", name="Take down").click()
+        expect(drawn).to_have_class(re.compile(r"\bdown\b"))
+        expect(row).to_contain_text("DOWN")
+        held_id = submit(client, number, "Waiting for the tower")
+        expect(drawn.locator("text.held")).to_have_text(re.compile(r"DOWN · [1-9]\d* held"))
+        status, body = call(served.api, "GET", f"/api/messages/{held_id}")
+        assert body["messages"][0]["state"]["name"] == "ENROUTE"
+        assert [event["detail"] for event in body["messages"][0]["trace"] if event["hop"] == "held"] == [f"tower {tower} is down"]
+        screenshot(page, "dashboard-tower-down")
+        row.get_by_role("button", name="Bring up").click()
+        expect(drawn).not_to_have_class(re.compile(r"\bdown\b"))
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            state = call(served.api, "GET", f"/api/messages/{held_id}")[1]["messages"][0]["state"]["name"]
+            if state == "DELIVERED":
+                break
+            time.sleep(0.2)
+        assert state == "DELIVERED"
+
+    def test_pause_holds_the_network_and_step_moves_it(self, page, served, client):
+        """Pause: the header says PAUSED and a message stays where it is; Step runs the
+        network's next steps; Resume goes on and the message is delivered."""
+        open_dashboard(page)
+        page.get_by_test_id("pause").click()
+        expect(page.get_by_test_id("clock")).to_contain_text("PAUSED")
+        expect(page.get_by_test_id("step")).to_be_enabled()
+        message_id = submit(client, "8613600130000", "Paused in flight")
+        time.sleep(1.5)
+        assert call(served.api, "GET", f"/api/messages/{message_id}")[1]["messages"][0]["state"]["name"] == "ENROUTE"
+        page.get_by_test_id("step").click()
+        expect(page.get_by_test_id("said")).to_contain_text("stepped")
+        page.get_by_test_id("pause").click()  # now reads Resume
+        expect(page.get_by_test_id("clock")).not_to_contain_text("PAUSED")
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if call(served.api, "GET", f"/api/messages/{message_id}")[1]["messages"][0]["state"]["name"] == "DELIVERED":
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError("not delivered after resume")
+
+    def test_an_mo_and_a_wire_fault_from_the_controls(self, page, served):
+        open_dashboard(page)
+        page.locator("summary", has_text="Inject an MO").click()
+        page.locator("#mo input[name=text]").fill("STOP")
+        page.locator("#mo button").click()
+        expect(page.get_by_test_id("said")).to_contain_text("stored for smppclient1")
+        page.locator("summary", has_text="Wire faults").click()
+        page.locator("#faults select[name=fault]").select_option("slow responses (2 s)")
+        page.locator("#faults button").click()
+        expect(page.locator("#faults-now")).to_contain_text("response_delay=2")
+        assert call(served.api, "GET", "/api/faults")[1]["accounts"]["smppclient1"] == {"response_delay": 2.0}
+        page.locator("#faults select[name=fault]").select_option("healthy (every fault off)")
+        page.locator("#faults button").click()
+        expect(page.locator("#faults-now")).to_contain_text("every link healthy")
+
+    @pytest.mark.allow_page_errors
+    def test_a_refused_action_is_said_in_red(self, page, page_errors):
+        """A capacity the API refuses: the page says the API's reason, in red (the browser
+        logs the 400 itself, which is why this test allows page errors)."""
+        open_dashboard(page)
+        row = page.get_by_test_id("towers").locator("tr[data-tower='CM-1']")
+        row.locator("input").fill("-5")
+        row.get_by_role("button", name="Set").click()
+        said = page.get_by_test_id("said")
+        expect(said).to_contain_text("capacity must be a number of messages a second greater than 0")
+        expect(said).to_have_class(re.compile(r"\bbad\b"))
+        assert all("400" in error for error in page_errors)
