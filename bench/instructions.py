@@ -7,7 +7,9 @@ starts under callgrind with counting off, counting is switched on once it listen
 generator sends its messages (window 100, receipts requested), and the count is read back:
 every instruction of every thread of the server process (reactor, store writer, SQLite)
 while it served the load. Under valgrind a server runs some 50 times slower, so the run is
-small; the figures are per message.
+small; the figures are per message. The third row is our server again with a browser's
+stream open on the dashboard's live feed (GET /api/live, read as fast as it comes): what
+watching costs.
 
     python -m bench.instructions [--messages 1000]
 """
@@ -16,23 +18,38 @@ import argparse
 import asyncio
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 from bench import compare, generator
 
+WATCHED = "ours, the dashboard watching"
 SERVERS = [
     (compare.BARE, ["bench.floors", "bare"]),
     (compare.OURS, ["smsc.cli", "serve"]),
+    (WATCHED, ["smsc.cli", "serve"]),
 ]
 
 
-def count(command: list[str], messages: int, folder: Path, name: str) -> int:
+def watch(server: subprocess.Popen) -> None:
+    """Open the dashboard's live feed on the server (its HTTP address is the second line it
+    prints) and read it on a thread until the server closes it."""
+    found = re.search(r"http://([\d.]+):(\d+)/", server.stdout.readline())
+    stream = socket.create_connection((found.group(1), int(found.group(2))))
+    stream.sendall(b"GET /api/live HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n")
+    threading.Thread(target=lambda: all(iter(lambda: stream.recv(65536), b"")), daemon=True).start()
+
+
+def count(command: list[str], messages: int, folder: Path, name: str, watched: bool = False) -> int:
     """Instructions the server executed while serving `messages` submits with receipts."""
     output = folder / f"{name}.callgrind"
     wrapper = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={output}"]
     server, host, port = compare.start(command, folder, name, wrapper)
+    if watched:
+        watch(server)
     try:
         subprocess.run(["callgrind_control", "--instr=on", str(server.pid)], check=True, capture_output=True)
         answered = asyncio.run(generator.run(host, port, messages=messages, window=compare.WINDOW, receipt_timeout=120))
@@ -56,10 +73,12 @@ def main(argv: list[str] | None = None) -> None:
     figures = {}
     with tempfile.TemporaryDirectory(prefix="bench-instructions-") as folder:
         for label, command in SERVERS:
-            figures[label] = count(command, args.messages, Path(folder), label.split()[0]) / args.messages
+            name = "watched" if label == WATCHED else label.split()[0]
+            figures[label] = count(command, args.messages, Path(folder), name, label == WATCHED) / args.messages
             print(f"| {label} | {figures[label]:,.0f} |", flush=True)
     print(f"\nbare ÷ ours: {figures[compare.BARE] / figures[compare.OURS]:.2f} "
           "(the share of bare's rate ours would reach if both were bound by instructions alone)")  # fmt: skip
+    print(f"watching ÷ not: {figures[WATCHED] / figures[compare.OURS]:.3f} (what a browser on the dashboard adds)")
 
 
 if __name__ == "__main__":

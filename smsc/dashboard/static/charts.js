@@ -3,7 +3,8 @@
 
 import { el, seconds, svg } from "./api.js";
 
-const SHOWN = 300;  // samples on a chart: five minutes
+const SHOWN = 300;  // samples on a chart at most: five minutes
+const LEAST = 60;   // a chart spans at least a minute, so a young history does not sit in a corner
 const W = 300, H = 130, LEFT = 34, BOTTOM = 14;
 
 function niceTop(value) {
@@ -26,16 +27,17 @@ export class Chart {
 
   draw(samples) {
     const shown = samples.slice(-SHOWN);
+    const span = Math.min(SHOWN, Math.max(LEAST, shown.length));
     const values = this.series.map((line) => shown.map((sample) => line.value(sample)));
     const top = niceTop(Math.max(0, ...values.flat().filter((value) => value !== null && value !== undefined)));
-    const x = (index) => LEFT + (W - LEFT - 4) * (index + SHOWN - shown.length) / (SHOWN - 1);
+    const x = (index) => LEFT + (W - LEFT - 4) * (index + span - shown.length) / (span - 1);
     const y = (value) => 4 + (H - BOTTOM - 4) * (1 - value / top);
     const parts = [];
     for (const share of [0, 0.5, 1]) {
       parts.push(svg("line", { class: "grid", x1: LEFT, x2: W - 4, y1: y(top * share), y2: y(top * share) }),
         svg("text", { class: "axis", x: LEFT - 3, y: y(top * share) + 3, "text-anchor": "end" }, this.format(top * share)));
     }
-    parts.push(svg("text", { class: "axis", x: LEFT, y: H - 2 }, "−5 min"), svg("text", { class: "axis", x: W - 4, y: H - 2, "text-anchor": "end" }, "now"));
+    parts.push(svg("text", { class: "axis", x: LEFT, y: H - 2 }, `−${Math.round(span / 60)} min`), svg("text", { class: "axis", x: W - 4, y: H - 2, "text-anchor": "end" }, "now"));
     this.series.forEach((line, index) => {
       const points = values[index].map((value, at) => (value === null || value === undefined ? null : `${x(at).toFixed(1)},${y(value).toFixed(1)}`));
       // A gap where a value is missing (no receipts, no latency): a new polyline after it.

@@ -59,7 +59,7 @@ export class NetworkView {
 
     this.smscText = svg("text", { x: 392, y: this.middle + 14, class: "dim" }, "");
     this.smscRates = svg("text", { x: 392, y: this.middle + 30, class: "dim" }, "");
-    nodes.append(svg("rect", { class: "smsc", x: 380, y: this.middle - 50, width: 140, height: 100, rx: 8 }),
+    nodes.append(svg("rect", { class: "smsc", x: 380, y: this.middle - 50, width: 165, height: 100, rx: 8 }),
       svg("text", { x: 392, y: this.middle - 22 }, "SMSC"),
       svg("text", { x: 392, y: this.middle - 6, class: "dim" }, "store and forward"), this.smscText, this.smscRates);
 
@@ -69,7 +69,7 @@ export class NetworkView {
         svg("text", { x: 648, y: mid + 4, "text-anchor": "end" }, carrier.name));
     }
     for (const row of towerRows) {
-      const edge = svg("line", { class: "edge", x1: 520, y1: this.middle, x2: 680, y2: row.y });
+      const edge = svg("line", { class: "edge", x1: 545, y1: this.middle, x2: 680, y2: row.y });
       edges.append(edge, svg("line", { class: "edge", x1: 820, y1: row.y, x2: 952, y2: row.y }));
       const box = svg("rect", { class: "box", x: 680, y: row.y - 19, width: 140, height: 38, rx: 5, fill: "#1f4d36" });
       const queue = svg("rect", { class: "bar queue", x: 726, y: row.y - 2, width: 0, height: 6 });
@@ -188,7 +188,7 @@ export class NetworkView {
   }
 
   smsc() {
-    return { x: 450 + (Math.random() - 0.5) * 90, y: this.middle + (Math.random() - 0.5) * 60 };
+    return { x: 522 + (Math.random() - 0.5) * 26, y: this.middle + (Math.random() - 0.5) * 76 };  // right of its text
   }
 
   towerAt(id, offset) {
