@@ -130,7 +130,7 @@ def serve(config: Config, verbose: bool = False) -> int:
     factory.sink = engine
     reactor.addSystemEventTrigger("before", "shutdown", engine.stop)
     reactor.addSystemEventTrigger("before", "shutdown", store.close)
-    dashboard = Dashboard(engine, factory, reactor)
+    dashboard = Dashboard(engine, factory, reactor, trainer)
     dashboard.start()
     reactor.addSystemEventTrigger("before", "shutdown", dashboard.stop)
     listeners = [("SMPP", config.smpp, None)]

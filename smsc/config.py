@@ -21,7 +21,7 @@ from smsc.policy.config import Policy
 
 def _host_port(instance, attribute, value):
     host, _, port = value.rpartition(":")
-    if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+    if not host or not (port.isascii() and port.isdigit()) or not 0 <= int(port) <= 65535:
         raise ValueError(f"{attribute.name} must be HOST:PORT with a port 0-65535, got {value!r}")
 
 

@@ -110,7 +110,7 @@ class Engine:
             self._next(pending, max(now, stored.due_at), ATTEMPT)
         self.outbox.recover(recovered.outbox)
         self._retention = task.LoopingCall(self._purge)
-        self._retention.clock = self._clock
+        self._retention.clock = self._io_clock  # housekeeping: a trainer's Step moves messages, not the purge
         self._retention.start(PURGE_EVERY, now=True).addErrback(self._write_failed)
         if recovered.pending or recovered.outbox:
             self.log.info("recovered {messages} pending messages and {outbox} receipts or MOs to send",
@@ -249,7 +249,8 @@ class Engine:
         segments = len(operations)
         self.stats.count(system_id, "mo")
         if self.watcher is not None:
-            self.watcher.mo(source.digits, system_id, self.tower_of(source).id)
+            tower = self.tower_of(source)
+            self._tell("mo", source.digits, system_id, tower.id if tower else None)
         replied = self.policy.reply(text)
         handset = self._on_network(source)  # as submits name it, however the MO wrote it
         if replied == "out":
@@ -284,12 +285,22 @@ class Engine:
             return None
         tower = pending.tower or self.tower_of(pending.destination)
         return {"account": pending.account.system_id, "message_id": pending.message_id,
-                "destination": pending.destination.digits, "tower": tower.id}  # fmt: skip
+                "destination": pending.destination.digits, "tower": tower.id if tower else None}  # fmt: skip
 
-    def tower_of(self, handset: Address) -> TowerState:
-        """The tower serving a handset, as routing picks it."""
+    def tower_of(self, handset: Address) -> TowerState | None:
+        """The tower serving a handset, as routing picks it; None where no carrier serves it
+        (an MO's source, a network without a catch-all carrier)."""
         number = self._on_network(handset)
-        return self.network.carrier_for(number).tower_for(number)
+        carrier = self.network.carrier_for(number)
+        return carrier.tower_for(number) if carrier else None
+
+    def _tell(self, what: str, *arguments) -> None:
+        """The watcher (the dashboard) hears of a write; whatever goes wrong there is logged,
+        never a reason for the write itself to fail."""
+        try:
+            getattr(self.watcher, what)(*arguments)
+        except Exception:
+            self.log.failure("the dashboard's watcher failed on {what}", what=what)
 
     def now(self) -> float:
         """The SMSC's time (a trainer's paused clock stands still)."""
@@ -414,7 +425,7 @@ class Engine:
         next commit, or are written on their own within FLUSH_AFTER."""
         self._unsaved += operations
         if self.watcher is not None:
-            self.watcher.written(operations)
+            self._tell("written", operations)
         if self._flush_call is None and self._unsaved:
             self._flush_call = self._io_clock.callLater(FLUSH_AFTER, self._flush)
 
@@ -428,7 +439,7 @@ class Engine:
     def _commit(self, operations: list) -> defer.Deferred:
         """Write now, after whatever was waiting, and fire once on disk."""
         if self.watcher is not None:
-            self.watcher.written(operations)  # what waited was told when it came
+            self._tell("written", operations)  # what waited was told when it came
         operations, self._unsaved = self._unsaved + operations, []
         return self._store.write(operations)
 

@@ -3,8 +3,9 @@
 `TrainerClock` is an IReactorTime over the reactor. Running, its time follows the reactor's
 (minus whatever time was spent paused: it never catches up, which would fire everything that
 waited at once). Paused, its time stands still and its calls wait; `step()` then moves its
-time to the next pending call and runs what is due then, one due time after another, until
-the caller has seen what it wanted (a message's next hop).
+time to the next pending call and runs what is due then, one due time after another (a
+message's next hop, a retry, a receipt). Steps can take its time past the wall clock's: a
+far retry stepped to is in the SMSC's present.
 
 The engine calls `seconds()` and `callLater` on its hot path, so both stay cheap: its calls
 sit on one heap (entries cancelled or moved are left there and skipped when they surface,
@@ -90,10 +91,9 @@ class TrainerClock:
         self._paused_at = None
         self._arm()
 
-    def step(self, until=None, limit: int = 1) -> int:
-        """While paused: move to the next due time and run its calls, again until `until()`
-        is true or `limit` due times have run (with no `until`, exactly `limit` if there are
-        that many). Returns how many calls ran."""
+    def step(self, limit: int = 1) -> int:
+        """While paused: move to the next due time and run its calls, `limit` times (or until
+        nothing is due). Returns how many calls ran."""
         if self._paused_at is None:
             raise NotPaused("the clock is running; pause it before stepping")
         ran = 0
@@ -103,8 +103,6 @@ class TrainerClock:
                 break
             self._paused_at = max(self._paused_at, first)
             ran += self._run(self._pop_due(self._paused_at))
-            if until is not None and until():
-                break
         return ran
 
     # -- the heap and the one reactor timer -----------------------------------------------------

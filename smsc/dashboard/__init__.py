@@ -14,9 +14,10 @@ LIVE_PATH = "/api/live"
 
 
 class Dashboard:
-    def __init__(self, engine, factory, clock):
+    def __init__(self, engine, factory, clock, trainer=None):
+        """clock: the wall clock (the reactor); trainer: the engine's TrainerClock, if any."""
         self.history = History(engine, factory, clock)
-        self.feed = LiveFeed(engine, factory, self.history, clock)
+        self.feed = LiveFeed(engine, factory, self.history, clock, trainer)
 
     def start(self) -> None:
         self.history.start()

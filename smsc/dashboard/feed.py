@@ -14,9 +14,12 @@ import collections
 import json
 
 from twisted.internet import task
+from twisted.logger import Logger
 
 from pdu.times import iso
 from smsc.store import AddEvent
+
+log = Logger(namespace="smsc.dashboard")
 
 TICK = 0.5  # seconds between updates
 FOLLOW_PER_TICK = 3  # new messages a tick followed hop by hop (and MOs shown)
@@ -31,10 +34,12 @@ def kind_of(hop: str) -> str:
 
 
 class LiveFeed:
-    def __init__(self, engine, factory, history, clock):
+    def __init__(self, engine, factory, history, clock, trainer=None):
         """engine: smsc.engine.Engine; factory: smsc.server.SmscFactory; history:
-        smsc.dashboard.history.History; clock: the wall clock the ticks follow."""
+        smsc.dashboard.history.History; clock: the wall clock the ticks follow; trainer: the
+        engine's smsc.trainer_clock.TrainerClock, when it has one (whether it is paused)."""
         self._engine = engine
+        self._trainer = trainer
         self._factory = factory
         self._history = history
         self._listeners: list = []
@@ -59,9 +64,10 @@ class LiveFeed:
     def leave(self, listener) -> None:
         if listener in self._listeners:
             self._listeners.remove(listener)
-        if not self._listeners and self._loop.running:
+        if not self._listeners:
             self._engine.watcher = None
-            self._loop.stop()
+            if self._loop.running:
+                self._loop.stop()
             self._followed.clear()
             self._hops, self._counts, self._mos, self._new = [], {}, [], 0
 
@@ -98,17 +104,23 @@ class LiveFeed:
              "outbound": self._factory.outbound.waiting(account.system_id)}
             for account in self._factory.smsc_config.accounts
         ]  # fmt: skip
-        return {
+        levels = {
             "at": iso(moment),
             "pending": self._engine.pending_count(),
             "towers": [tower.snapshot(moment) for tower in self._engine.network.towers.values()],
             "accounts": accounts,
         }
+        if self._trainer is not None:  # paused by anyone (the page, the API, a script): the header says so
+            levels["clock"] = {"paused": self._trainer.paused, "lag_seconds": round(self._trainer.lag, 3)}
+        return levels
 
     def _tick(self) -> None:
-        update = {**self.now(), "hops": self._hops, "counts": self._counts, "mo": self._mos}
+        hops, counts, mos = self._hops, self._counts, self._mos
         self._hops, self._counts, self._mos, self._new = [], {}, [], 0
-        self._broadcast("tick", update)
+        try:
+            self._broadcast("tick", {**self.now(), "hops": hops, "counts": counts, "mo": mos})
+        except Exception:  # one bad tick must not end the ticks (a LoopingCall stops on an error)
+            log.failure("the dashboard's tick failed")
 
     def _sampled(self, sample: dict) -> None:
         if self._listeners:

@@ -12,7 +12,7 @@ from pdu.status import CommandStatus
 KEPT = 600  # samples: ten minutes
 LATENCY_WINDOW = 10  # seconds of receipts the latency percentiles cover
 PERCENTILES = (0.5, 0.95, 0.99)
-SUBMIT_RESP = 0x80000004
+SUBMIT_ANSWERS = frozenset({0x80000004, 0x80000021, 0x80000103})  # submit_sm_resp, submit_multi_resp, data_sm_resp
 FINAL_KINDS = ("delivered", "undeliverable", "expired", "rejected", "deleted", "unknown")
 
 
@@ -67,9 +67,14 @@ class History:
                     counted["refused"] += count
         sessions = self._factory.counts.snapshot()
         counted["throttled"] += sum(sessions["window_full"].values())
+        # Refusals as answered on the wire, which also counts those no rule made (a bad address);
+        # a throttle is not one, whichever status the account answers it with.
+        throttles = {0, CommandStatus.ESME_RTHROTTLED} | {account.throttle_answer.status for account in self._factory.smsc_config.accounts}
         refusals = sum(count for (direction, command, status), count in sessions["pdus"].items()
-                       if direction == "out" and command == SUBMIT_RESP and status not in (0, CommandStatus.ESME_RTHROTTLED))  # fmt: skip
-        counted["refused"] = max(counted["refused"], refusals)  # the PDUs also count refusals no rule made (a bad address)
+                       if direction == "out" and command in SUBMIT_ANSWERS and status not in throttles)  # fmt: skip
+        # The rules' count also has the destinations of a submit_multi refused one by one
+        # (answered inside a submit_multi_resp with status 0); of the two, the larger is nearer.
+        counted["refused"] = max(counted["refused"], refusals)
         receipts = collections.Counter()
         for (_, state), (buckets, _) in self._factory.outbound.receipt_latency.snapshot().items():
             receipts[state] += buckets[-1][1]

@@ -5,6 +5,8 @@ full the browser misses ticks, which are whole on their own, so a slow tab costs
 few kilobytes, never a growing buffer or a stall. EventSource reconnects by itself when the
 SMSC restarts."""
 
+import json
+
 from twisted.web import resource, server
 
 SKIPPABLE = frozenset({b"tick"})  # the next tick says everything a missed one did, but its sampled hops
@@ -16,6 +18,15 @@ class LiveStream(resource.Resource):
     def __init__(self, feed):
         super().__init__()
         self._feed = feed
+
+    def render(self, request):
+        if request.method == b"GET":
+            return self.render_GET(request)
+        method = request.method.decode("ascii", "replace")  # answered as the API answers: JSON
+        request.setResponseCode(405)
+        request.setHeader(b"allow", b"GET")
+        request.setHeader(b"content-type", b"application/json; charset=utf-8")
+        return json.dumps({"status": 405, "error": f"/api/live takes GET, not {method}"}).encode("utf-8") + b"\n"
 
     def render_GET(self, request):
         request.setHeader(b"content-type", b"text/event-stream; charset=utf-8")

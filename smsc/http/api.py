@@ -21,7 +21,7 @@ from smsc.http import inspector, shapes
 from smsc.http.clock_api import ClockApi
 from smsc.http.metrics import MetricsApi
 from smsc.http.policy_api import PolicyApi
-from smsc.http.router import ApiError, Call, Route, site, whole_number
+from smsc.http.router import ApiError, Call, Route, all_digits, site, whole_number
 from smsc.http.scenario_api import ScenarioApi
 
 MAX_PAGE = 500
@@ -107,7 +107,7 @@ class Api:
         message_id but a whole number is taken for the SMSC's own number of a message."""
         store, key = self._engine.store, call.path["id"]
         newest = yield store.message(key)
-        if newest is None and key.isdigit() and len(key) < 19:
+        if newest is None and all_digits(key) and len(key) < 19:
             newest = yield store.message(int(key))
         if newest is None:
             raise ApiError(404, f"no message with message_id or number {key!r} (finished messages are kept for the retention period;"
@@ -133,7 +133,7 @@ class Api:
         if unknown:
             raise ApiError(400, f"unknown parameter {', '.join(unknown)}; this endpoint takes dest, account, state, before and limit")
         dest = query.get("dest") or None
-        if dest is not None and not dest.lstrip("+").isdigit():
+        if dest is not None and not all_digits(dest.lstrip("+")):
             raise ApiError(400, f"dest must be a number in digits, got {dest!r}")
         state = query.get("state") or None
         if state is not None:
@@ -255,7 +255,7 @@ def _address(body: dict, field: str) -> Address:
     """A digit string as an SMPP address: international when it is long enough to be a full
     number, else national (short codes, service numbers)."""
     digits = body[field]
-    if not isinstance(digits, str) or not digits.isdigit() or not 1 <= len(digits) <= 20:
+    if not isinstance(digits, str) or not all_digits(digits) or not 1 <= len(digits) <= 20:
         raise ApiError(400, f"{field} must be a string of 1 to 20 digits such as \"8613800138000\", got {json.dumps(digits)}")
     if len(digits) >= INTERNATIONAL_DIGITS:
         return Address(1, 1, digits)

@@ -142,12 +142,17 @@ def site(routes: list[Route], reactor, around: Callable | None = None) -> server
     return made
 
 
+def all_digits(text: str) -> bool:
+    """0-9 only: str.isdigit() also takes '²' and other digits int() or a PDU cannot read."""
+    return text.isascii() and text.isdigit()
+
+
 def whole_number(query: dict, name: str, default, low: int, high: int | None):
     """A query parameter that must be a whole number within bounds; 400 naming it if not."""
     value = query.get(name)
     if not value:
         return default
-    if not value.isdigit() or int(value) < low or (high is not None and int(value) > high):
+    if not all_digits(value) or int(value) < low or (high is not None and int(value) > high):
         expected = f"a whole number from {low} to {high}" if high else f"a whole number of at least {low}"
         raise ApiError(400, f"{name} must be {expected}, got {value!r}")
     return int(value)

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.peers.browser import launch
-from tests.smsc.conftest import CONFIG, start_smsc
+from tests.smsc.conftest import running_smsc
 
 SCREENSHOTS = Path(__file__).parents[2] / "var" / "screenshots"
 _saved: list[Path] = []
@@ -31,18 +31,15 @@ def pytest_terminal_summary(terminalreporter):
 def served(tmp_path_factory):
     """A running `smsc serve` (the loopback tests' config): .smpp is (host, port), .api the
     HTTP base URL the dashboard is served at."""
-    folder = tmp_path_factory.mktemp("smsc-browser")
-    config = folder / "smsc.toml"
-    config.write_text(CONFIG)
-    process, served = start_smsc(folder, "--config", str(config))
-    yield served
-    process.terminate()
-    process.wait(timeout=10)
+    with running_smsc(tmp_path_factory.mktemp("smsc-browser")) as served:
+        yield served
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
-    """Debian's headless Chromium driven by Playwright (installed on first use)."""
+    """Debian's headless Chromium driven by Playwright (installed on first use). For this
+    package only: Playwright's sync API keeps an asyncio loop running in the main thread while
+    it is open, and later tests call asyncio.run()."""
     with sync_playwright() as playwright:
         browser = launch(playwright)
         yield browser
@@ -60,15 +57,22 @@ def page(request, browser, served, page_errors):
     """A fresh page in its own context, relative URLs resolved against the SMSC's HTTP address.
     Any console error or uncaught page error fails the test at teardown, listed, unless the
     test is marked allow_page_errors (it can then read them from the page_errors fixture)."""
-    context = browser.new_context(base_url=served.api, viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.on("console", lambda message: _record_console(message, page_errors))
-    page.on("pageerror", lambda error: page_errors.append(f"uncaught {error.name}: {error.message}\n{error.stack}"))
+    page = open_page(browser, served.api, page_errors)
     yield page
-    context.close()
+    page.context.close()
     if page_errors and request.node.get_closest_marker("allow_page_errors") is None:
         pytest.fail("the page reported errors:\n" + "\n".join(page_errors), pytrace=False)
+
+
+def open_page(browser, base_url: str, errors: list, width: int = 1280, height: int = 800):
+    """A page in a context of its own, relative URLs resolved against base_url, that notes
+    its console errors and uncaught errors in `errors`."""
+    context = browser.new_context(base_url=base_url, viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.on("console", lambda message: _record_console(message, errors))
+    page.on("pageerror", lambda error: errors.append(f"uncaught {error.name}: {error.message}\n{error.stack}"))
+    return page
 
 
 def _record_console(message, errors: list) -> None:

@@ -11,7 +11,9 @@ from smsc.dashboard import Dashboard
 from smsc.dashboard.feed import FOLLOW_PER_TICK, TICK
 from smsc.dashboard.history import KEPT
 from smsc.dashboard.stream import LiveStream
+from smsc.network_config import Carrier, Network, Tower
 from smsc.testing import WireSession, run_for
+from smsc.trainer_clock import TrainerClock
 
 from tests.smsc.conftest import make_factory
 
@@ -104,6 +106,56 @@ class TestFeed:
         tick = browser.of("tick")[0]
         assert tick["counts"]["mo"] == 1
         assert tick["mo"] == [{"from": "8613800138000", "account": "smppclient1", "tower": factory.sink.tower_of(Address(1, 1, "8613800138000")).id}]
+
+    def test_a_pause_shows_in_every_tick(self, clock):
+        """With a trainer clock, each tick says whether it is paused and how far it lags, so
+        every page shows a pause whoever made it."""
+        factory = make_factory(clock)
+        trainer = TrainerClock(clock)
+        dashboard = Dashboard(factory.sink, factory, clock, trainer)
+        browser = Browser()
+        dashboard.feed.listen(browser)
+        run_for(clock, TICK)
+        trainer.pause()
+        run_for(clock, 2)
+        assert browser.of("tick")[0]["clock"] == {"paused": False, "lag_seconds": 0.0}
+        assert browser.of("tick")[-1]["clock"] == {"paused": True, "lag_seconds": 2.0}
+
+    def test_an_mo_from_a_number_no_carrier_serves_is_shown_without_a_tower(self, clock):
+        """A network with no catch-all carrier: an MO from outside it is stored as always and
+        the feed shows it with no tower (it used to fail the MO while a browser watched)."""
+        carrier = Carrier(name="UK", prefixes=("4477",), towers=(Tower(id="UK-1"),))
+        factory = make_factory(clock, network=Network(carriers=(carrier,)))
+        dashboard = Dashboard(factory.sink, factory, clock)
+        browser = Browser()
+        dashboard.feed.listen(browser)
+        stored = []
+        factory.sink.inject_mo(Address(1, 1, "8613800138000"), Address(1, 1, "10690001"), "STOP").addCallback(stored.append)
+        run_for(clock, TICK)
+        assert stored == [{"account": "smppclient1", "segments": 1}]
+        assert browser.of("tick")[0]["mo"] == [{"from": "8613800138000", "account": "smppclient1", "tower": None}]
+
+    def test_a_failing_watcher_never_fails_a_write(self, clock):
+        """Whatever goes wrong in the feed is logged; messages are stored and delivered as always."""
+        factory, session, dashboard = smsc(clock)
+        dashboard.feed.listen(Browser())
+        dashboard.feed.written = lambda operations: 1 / 0
+        submit(session, 3)
+        run_for(clock, 60)
+        assert factory.sink.pending_count() == 0 and factory.sink.stats.snapshot()["smppclient1"]["submitted"] == 3
+
+    def test_a_browser_coming_back_gets_ticks_again(self, clock):
+        """listen, leave, listen: the ticks and the watcher start again."""
+        factory, session, dashboard = smsc(clock)
+        first, second = Browser(), Browser()
+        dashboard.feed.listen(first)
+        run_for(clock, 1)
+        dashboard.feed.leave(first)
+        dashboard.feed.listen(second)
+        submit(session, 1)
+        run_for(clock, 1)
+        assert factory.sink.watcher is dashboard.feed
+        assert len(second.of("tick")) == 2 and second.of("tick")[0]["counts"]["stored"] == 1
 
     def test_nobody_listening_means_no_watcher_and_no_ticks(self, clock):
         """The engine is watched only while a browser listens; the last to leave ends it."""
@@ -211,3 +263,10 @@ class TestStream:
         browser.resumeProducing()
         run_for(clock, TICK)
         assert len(request.written) == before + 1
+
+    def test_other_methods_are_refused_as_json(self, clock):
+        factory, session, dashboard = smsc(clock)
+        request = StreamRequest([b"api", b"live"])
+        request.method = b"POST"
+        answer = json.loads(LiveStream(dashboard.feed).render(request))
+        assert (request.responseCode, answer) == (405, {"status": 405, "error": "/api/live takes GET, not POST"})

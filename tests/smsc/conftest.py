@@ -1,3 +1,4 @@
+import contextlib
 import json
 import random
 import re
@@ -110,16 +111,23 @@ def start_smsc(folder, *arguments: str):
     return process, Served((match.group(1), int(match.group(2))), api.group(1), str(folder / "smsc.log"))
 
 
+@contextlib.contextmanager
+def running_smsc(folder, config: str = CONFIG):
+    """`smsc serve` with `config` as its file, in folder, stopped on leaving."""
+    (folder / "smsc.toml").write_text(config)
+    process, served = start_smsc(folder, "--config", str(folder / "smsc.toml"))
+    try:
+        yield served
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def smsc_server(tmp_path_factory):
     """`smsc serve` with a config file, shared by the loopback tests."""
-    folder = tmp_path_factory.mktemp("smsc")
-    config = folder / "smsc.toml"
-    config.write_text(CONFIG)
-    process, served = start_smsc(folder, "--config", str(config))
-    yield served
-    process.terminate()
-    process.wait(timeout=10)
+    with running_smsc(tmp_path_factory.mktemp("smsc")) as served:
+        yield served
 
 
 @pytest.fixture(scope="session")

@@ -92,6 +92,17 @@ def state_of(served, message_id: str) -> str:
 
 
 class TestLoopback:
+    def test_a_step_with_nothing_due_moves_nothing(self, served):
+        """An idle SMSC paused has nothing due (housekeeping keeps the wall clock): a step runs
+        nothing and leaves its time where it stood, never an hour ahead."""
+        try:
+            status, paused = call(served.api, "POST", "/api/clock", {"paused": True})
+            assert status == 200 and paused["due"] == 0
+            status, stepped = call(served.api, "POST", "/api/clock", {"step": 100})
+            assert (stepped["stepped"], stepped["now"]) == (0, paused["now"])
+        finally:
+            call(served.api, "POST", "/api/clock", {"paused": False})
+
     def test_a_message_waits_while_paused_and_steps_to_delivery(self, served):
         """Paused, a message sent with smpplib is stored but not delivered, long after its normal time
         (at once, for ...0000); stepping the clock delivers it and its receipt reaches the ESME;

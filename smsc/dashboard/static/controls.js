@@ -170,7 +170,10 @@ export class Controls {
     document.getElementById("step").disabled = !clock.paused;
     const shown = document.getElementById("clock");
     shown.classList.toggle("paused", clock.paused);
-    shown.textContent = `${clock.paused ? "PAUSED · " : ""}${clockTime(clock.now)}${clock.lag_seconds >= 1 ? ` (${Math.round(clock.lag_seconds)} s behind)` : ""}`;
+    // Paused time is taken out of the SMSC's clock (behind the wall clock); steps can take it ahead.
+    const lag = Math.round(clock.lag_seconds || 0);
+    const off = lag >= 1 ? ` (${lag} s behind)` : lag <= -1 ? ` (${-lag} s ahead)` : "";
+    shown.textContent = `${clock.paused ? "PAUSED · " : ""}${clockTime(clock.now)}${off}`;
   }
 
   async pause() {

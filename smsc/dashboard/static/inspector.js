@@ -34,7 +34,7 @@ export class Inspector {
   }
 
   add(hop) {
-    const row = el("li", { "data-message": hop.message_id, onclick: () => this.open(hop.message_id) },
+    const row = el("li", { "data-message": hop.message_id, onclick: () => this.show(hop.message_id) },
       el("span", {}, hop.message_id), el("span", {}, `→ ${hop.destination}`), el("span", { class: "state ENROUTE" }, "ENROUTE"));
     this.recent.prepend(row);
     this.rows.set(hop.n, row);
@@ -66,10 +66,15 @@ export class Inspector {
   async byNumber(number) {
     const page = await api("GET", `/api/messages?dest=${encodeURIComponent(number.replace(/^\+/, ""))}&limit=20`);
     if (!page.messages.length) return false;
-    this.found.replaceChildren(el("ol", {}, ...page.messages.map((message) => el("li", { onclick: () => this.open(message.message_id) },
+    this.found.replaceChildren(el("ol", {}, ...page.messages.map((message) => el("li", { onclick: () => this.show(message.message_id) },
       el("span", {}, message.message_id), el("span", {}, clockTime(message.submitted_at).slice(11)),
       el("span", { class: `state ${message.state.name}` }, message.state.name)))));
     return true;
+  }
+
+  // open() for a click: a message purged meanwhile, or an SMSC gone, is said in the panel.
+  show(messageId) {
+    return this.open(messageId).catch((error) => this.failed(error));
   }
 
   failed(error) {

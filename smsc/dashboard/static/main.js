@@ -8,12 +8,11 @@ import { Inspector } from "./inspector.js";
 import { NetworkView } from "./network.js";
 
 const inspector = new Inspector();
-const network = new NetworkView(document.getElementById("network"), (messageId) => inspector.open(messageId).catch((error) => inspector.failed(error)));
+const network = new NetworkView(document.getElementById("network"), (messageId) => inspector.show(messageId));
 const controls = new Controls();
 const charts = makeCharts(document.getElementById("charts"));
 const link = document.getElementById("link");
 let samples = [];
-let tickSeconds = 0.5;
 
 // What tests and bench/dashboard.py read: updates received, and the last one's time.
 window.dashboard = { ticks: 0, samples: 0, lastTickAt: null, hopsDrawn: 0 };
@@ -33,9 +32,9 @@ function redraw() {
 }
 
 function levels(now, counts) {
-  network.update(now, tickSeconds, counts || {});
+  network.update(now, counts || {});
   controls.towers(now.towers);
-  if (!controls.paused) document.getElementById("clock").textContent = now.at.replace("T", " ").slice(0, 19);
+  controls.showClock({ paused: false, lag_seconds: 0, ...now.clock, now: now.at });
 }
 
 const feed = new EventSource("/api/live");
@@ -43,7 +42,6 @@ feed.addEventListener("open", () => { link.textContent = "live"; link.className 
 feed.addEventListener("error", () => { link.textContent = "reconnecting…"; link.className = "link lost"; });
 feed.addEventListener("hello", (event) => {
   const hello = JSON.parse(event.data);
-  tickSeconds = hello.tick;
   samples = hello.history;
   network.layout(hello.network);
   controls.layout(hello.network);

@@ -19,7 +19,7 @@ export class NetworkView {
   constructor(element, onPick) {
     this.element = element;
     this.onPick = onPick;  // a drawn message clicked: its message_id
-    this.dots = new Map();  // number -> {g, queue, where, idle}
+    this.dots = new Map();  // number (or an MO's key) -> {g, queue of hops to show, idle steps}
     this.towers = new Map();  // id -> {g, box, queue, load, held, title, edge, y, before}
     this.accounts = new Map();  // system_id -> {text, y}
     setInterval(() => this.step(), STEP_MS);
@@ -76,30 +76,39 @@ export class NetworkView {
       const load = svg("rect", { class: "bar load", x: 726, y: row.y + 8, width: 0, height: 6 });
       const held = svg("text", { x: 828, y: row.y - 6, class: "held" }, "");
       const title = svg("title", {}, row.id);
+      const queueText = svg("text", { x: 688, y: row.y + 13, class: "dim" }, "");
       const g = svg("g", { class: "tower", "data-tower": row.id }, title, box,
         svg("text", { x: 688, y: row.y - 4, class: "name" }, row.id),
-        svg("text", { x: 688, y: row.y + 13, class: "dim" }, "q/load"),
+        queueText,
         svg("rect", { class: "bar-bg", x: 726, y: row.y - 2, width: 86, height: 6 }), queue,
         svg("rect", { class: "bar-bg", x: 726, y: row.y + 8, width: 86, height: 6 }), load, held);
       nodes.append(g, svg("rect", { class: "handset", x: 954, y: row.y - 12, width: 14, height: 24, rx: 3 }),
         svg("rect", { class: "handset", x: 974, y: row.y - 10, width: 12, height: 20, rx: 3 }));
-      this.towers.set(row.id, { g, box, queue, load, held, title, edge, y: row.y, before: null });
+      this.towers.set(row.id, { g, box, queue, queueText, load, held, title, edge, y: row.y, before: null });
     }
   }
 
   // Levels as they are now: towers (load since the last update, queue, held, up) and sessions.
-  update(now, tickSeconds, counts) {
+  // Rates are over the time since the last update as it arrived (a tab that fell behind
+  // misses some), never over the SMSC's clock, which a trainer may have paused.
+  update(now, counts) {
+    const arrived = performance.now();
+    const seconds = this.lastUpdate ? Math.max(0.05, (arrived - this.lastUpdate) / 1000) : 0.5;
+    this.lastUpdate = arrived;
     for (const tower of now.towers) {
       const drawn = this.towers.get(tower.id);
       if (!drawn) continue;
-      const sentRate = drawn.before === null ? 0 : Math.max(0, tower.sent - drawn.before) / tickSeconds;
+      const sentRate = drawn.before === null ? 0 : Math.max(0, tower.sent - drawn.before) / seconds;
       drawn.before = tower.sent;
-      const filled = tower.queue_limit ? Math.min(1, tower.queue / tower.queue_limit) : 0;
+      // The queue on a log scale up to queue_limit (where submits are throttled), so that a
+      // queue of hundreds already shows while the limit is in the tens of thousands.
+      const filled = tower.queue_limit ? Math.min(1, Math.log1p(tower.queue) / Math.log1p(tower.queue_limit)) : 0;
       const busy = tower.capacity ? Math.min(1, sentRate / tower.capacity) : 0;
       drawn.queue.setAttribute("width", (86 * filled).toFixed(1));
       drawn.load.setAttribute("width", (86 * busy).toFixed(1));
       drawn.box.setAttribute("fill", `hsl(${Math.round(140 * (1 - filled))}, 45%, 26%)`);
       drawn.g.classList.toggle("down", !tower.up);
+      drawn.queueText.textContent = `q ${tower.queue}`;
       drawn.held.textContent = tower.up ? (tower.held ? `${tower.held} held` : "") : `DOWN · ${tower.held} held`;
       drawn.edge.setAttribute("stroke-width", (1.5 + 5 * busy).toFixed(1));
       drawn.title.textContent = `${tower.id} (${tower.carrier}): ${tower.up ? "up" : "DOWN"}, capacity ${tower.capacity}/s, ` +
@@ -110,8 +119,8 @@ export class NetworkView {
       if (drawn) drawn.text.textContent = `${account.sessions} bound · ${account.outbound} waiting`;
     }
     this.smscText.textContent = `${now.pending} pending`;
-    const stored = (counts.stored || 0) / tickSeconds;
-    const aired = (counts.attempt || 0) / tickSeconds;
+    const stored = (counts.stored || 0) / seconds;
+    const aired = (counts.attempt || 0) / seconds;
     this.smscRates.textContent = `in ${Math.round(stored)}/s · on air ${Math.round(aired)}/s`;
   }
 
