@@ -4,8 +4,6 @@ that leaves no ghost of the dead SMSC running on the shared clock."""
 import random
 
 import attrs
-import pytest
-from twisted.internet import task
 
 from esme.sender import Sender
 from esme.settings import Settings
@@ -17,15 +15,10 @@ from smsc.network_config import Churn
 from smsc.policy.config import KeywordList, Policy
 from smsc.testing import run_for
 from tests.esme.conftest import wait_for
+from tests.smsc import conftest as smsc_conftest
 
-NOW = 1795339800.0
-
-
-@pytest.fixture
-def clock():
-    clock = task.Clock()
-    clock.advance(NOW)
-    return clock
+NOW = smsc_conftest.NOW
+clock = smsc_conftest.clock  # a task.Clock at NOW
 
 
 def world_and_sender(clock, tmp_path, config=None):

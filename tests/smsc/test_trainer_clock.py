@@ -8,11 +8,12 @@ from twisted.internet.interfaces import IReactorTime
 from smsc.testing import run_for
 from smsc.trainer_clock import NotPaused, TrainerClock
 
-START = 1795339800.0
+from .conftest import NOW as START
 
 
 @pytest.fixture
 def reactor():
+    """The reactor a TrainerClock follows (the module's `clock` is the TrainerClock itself)."""
     reactor = task.Clock()
     reactor.advance(START)
     return reactor
