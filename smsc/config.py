@@ -42,6 +42,7 @@ class ThrottleAnswer(enum.Enum):
 
 
 BIND_TYPES = ("transmitter", "receiver", "transceiver")
+RESERVED_SYSTEM_ID = "handsets"  # the SMSC's own account for phone-to-phone messages (smsc.p2p)
 
 
 def _bind_types(instance, attribute, value):
@@ -149,6 +150,8 @@ class Config:
         duplicates = sorted({name for name in seen if seen.count(name) > 1})
         if duplicates:
             raise ValueError(f"system_id {', '.join(duplicates)} is configured more than once")
+        if RESERVED_SYSTEM_ID in seen:
+            raise ValueError(f"system_id {RESERVED_SYSTEM_ID} is the SMSC's own, for phone-to-phone messages (smsc.p2p): name the account otherwise")
 
     def account(self, system_id: str) -> Account | None:
         return self._accounts_by_id.get(system_id)

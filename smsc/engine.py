@@ -23,7 +23,7 @@ from pdu.receipts import Receipt
 from pdu.status import CommandStatus, MessageState
 from pdu.stored import CancelSm, QuerySm, QuerySmResp
 from pdu.wire import SubmitSm
-from smsc import mo, receipting
+from smsc import mo, p2p, receipting
 from smsc.errors import SmppError
 from smsc.handsets import HandsetState, Handsets, Meeting
 from smsc.lifecycle import DESCRIPTIONS, Event, MapError, is_final, next_state
@@ -95,7 +95,7 @@ class Engine:
         self.outbox.last_id = recovered.last_outbox_id
         now = self._clock.seconds()
         for stored in recovered.pending:
-            account = self._config.account(stored.account)
+            account = self._account(stored.account)
             if account is None:
                 self.log.warn("message {number} belongs to account {account}, no longer configured; left pending",
                               number=stored.number, account=stored.account)  # fmt: skip
@@ -166,13 +166,14 @@ class Engine:
         self._last_number += len(messages)
         ids = message_ids(self._personality(account), first, self._rng)
         accepted, operations = [], []
-        self._remember_sender(messages[0].source.digits, account.system_id)
+        if account is not p2p.HANDSETS:  # a handset is no ESME an MO to its number should go to
+            self._remember_sender(messages[0].source.digits, account.system_id)
         for offset, (message, admission) in enumerate(zip(messages, admissions)):
             pending = self._pending_for(account, message, first + offset, ids.response, ids.receipt_text, now, admission)
             accepted.append(pending)
             operations += [
                 AddMessage(self._stored(pending, pack_body(ids.receipt_text, message, octets if len(messages) == 1 else None, admission.fate))),
-                AddEvent(TraceEvent(pending.number, now, "received", f"from {account.system_id}, {len(message.short_message)} octets")),
+                AddEvent(TraceEvent(pending.number, now, "received", self._arrival(account, message))),
                 *(AddEvent(TraceEvent(pending.number, now, "policy", note)) for note in admission.notes),
             ]
         written = self._commit(operations)
@@ -264,6 +265,27 @@ class Engine:
         written.addCallback(lambda _: {"account": system_id, "segments": segments})
         return written
 
+    def send_p2p(self, source: Address, destination: Address, text: str) -> defer.Deferred:
+        """A handset's message to another handset, taken from the sender's tower and forwarded
+        like any other (smsc.p2p). Fires with the message_ids, one a segment; fails with the
+        SmppError of a refusal (no carrier serves the number, a keyword, the tower's queue full)."""
+        self._mo_reference += 1
+        parts = p2p.submits(source, destination, text, self._mo_reference)
+        sent = [defer.maybeDeferred(self.submit, p2p.HANDSETS, part) for part in parts]
+        return defer.gatherResults(sent, consumeErrors=True).addErrback(lambda failure: failure.value.subFailure)
+
+    def _arrival(self, account, message: SubmitSm) -> str:
+        """Where a message came from, as its trace's first hop says."""
+        octets = len(message.short_message)
+        if account is not p2p.HANDSETS:
+            return f"from {account.system_id}, {octets} octets"
+        tower = self.tower_of(message.source)
+        return f"from handset {message.source.digits}" + (f" via tower {tower.id}" if tower else "") + f", {octets} octets"
+
+    def _account(self, system_id: str):
+        """A configured account, or the built-in one phone-to-phone messages belong to."""
+        return p2p.HANDSETS if p2p.is_handsets(system_id) else self._config.account(system_id)
+
     def _opted(self, _, system_id: str, replied: str, sender: str, handset: str) -> None:
         """An opt-out or opt-in that is on disk takes effect."""
         if replied == "out":
@@ -284,8 +306,12 @@ class Engine:
         if pending is None:
             return None
         tower = pending.tower or self.tower_of(pending.destination)
-        return {"account": pending.account.system_id, "message_id": pending.message_id,
-                "destination": pending.destination.digits, "tower": tower.id if tower else None}  # fmt: skip
+        where = {"account": pending.account.system_id, "message_id": pending.message_id,
+                 "destination": pending.destination.digits, "tower": tower.id if tower else None}  # fmt: skip
+        if pending.account is p2p.HANDSETS:  # it came from a phone: the tower that handed it over
+            sender = self.tower_of(pending.source)
+            where["from_tower"] = sender.id if sender else None
+        return where
 
     def tower_of(self, handset: Address) -> TowerState | None:
         """The tower serving a handset, as routing picks it; None where no carrier serves it
@@ -407,7 +433,8 @@ class Engine:
             self._pending.add(pending)
             self.stats.count(pending.account.system_id, "submitted")
             self.rates.count("submitted")
-            events.append(AddEvent(TraceEvent(pending.number, now, "stored", "on disk; submit_sm_resp sent")))
+            stored = "on disk" if pending.account is p2p.HANDSETS else "on disk; submit_sm_resp sent"
+            events.append(AddEvent(TraceEvent(pending.number, now, "stored", stored)))
         self._write(events)
         for pending in accepted:
             if pending.not_before <= now:

@@ -16,6 +16,7 @@ from twisted.internet import defer
 from pdu.fields import Address
 from pdu.status import MessageState
 from smsc import config_file
+from smsc.errors import SmppError
 from smsc.faults import WireFaults
 from smsc.http import inspector, shapes
 from smsc.http.clock_api import ClockApi
@@ -54,6 +55,7 @@ class Api:
             Route("GET", "/api/messages", self.messages),
             Route("GET", "/api/messages/{id}", self.message),
             Route("POST", "/api/mo", self.mo),
+            Route("POST", "/api/p2p", self.p2p),
             Route("POST", "/api/towers/{id}", self.tower),
             Route("GET", "/api/faults", self.faults),
             Route("POST", "/api/faults", self.set_faults),
@@ -170,6 +172,24 @@ class Api:
             raise ApiError(409, f"the MO cannot be taken: {failure.getErrorMessage()}")
 
         return injected.addCallbacks(answered, refused)
+
+    def p2p(self, call: Call):
+        """A handset's message to another handset: phone → tower → SMSC → tower → phone."""
+        body = call.json()
+        _only(body, {"from", "to", "text"}, required={"from", "to", "text"})
+        source, destination = _address(body, "from"), _address(body, "to")
+        text = body["text"]
+        if not isinstance(text, str) or not text:
+            raise ApiError(400, f"text must be a non-empty string, got {json.dumps(text)}")
+
+        def answered(message_ids):
+            return 202, {"from": source.digits, "to": destination.digits, "message_ids": message_ids}
+
+        def refused(failure):
+            failure.trap(SmppError)
+            raise ApiError(409, f"the SMSC refused it: {failure.value}")  # the status and why
+
+        return self._engine.send_p2p(source, destination, text).addCallbacks(answered, refused)
 
     def tower(self, call: Call):
         tower_id = call.path["id"]

@@ -11,12 +11,13 @@ from pdu import wire
 from pdu.inspect import describe
 from pdu.status import MessageState
 from pdu.times import iso
-from smsc import outbox_codec
+from smsc import outbox_codec, p2p
 from smsc.http import shapes
 from smsc.pending import body_pdu
 from smsc.store import StoredMessage, TraceEvent
 
 RECEIVED, ANSWERED, SENT = "received from ESME", "sent to ESME (as answered)", "sent to ESME"
+FROM_HANDSET = "taken from the sender's tower"
 RECEIPT_HOPS = ("receipt queued", "receipt delivered", "receipt refused", "no receipt")
 _RESPONSES = {"submit_sm": wire.SubmitSmResp, "data_sm": wire.DataSmResp}
 
@@ -25,6 +26,9 @@ def pdus(stored: StoredMessage, events: list[TraceEvent]) -> list[dict]:
     """The message's PDUs in the order they crossed the wire: the submit, our answer, receipts."""
     octets, as_read = body_pdu(stored.body)
     received = {"direction": RECEIVED, "at": iso(stored.submitted_at), **describe(octets)}
+    if p2p.is_handsets(stored.account):  # phone to phone: no ESME, no submit_sm_resp, no receipt
+        received.update(direction=FROM_HANDSET, note="a handset's message as the SMSC took it from the tower, written as the submit_sm it stands for")
+        return [received]
     if not as_read:
         received["note"] = ("encoded by the SMSC (one destination of a submit_multi, or a replaced message): "
                             "not the octets as read, and not their sequence_number")  # fmt: skip

@@ -168,6 +168,21 @@ class TestDashboard:
         else:
             raise AssertionError("not delivered after resume")
 
+    def test_phone_to_phone_from_the_controls(self, page, served):
+        """'Phone to phone': the message is drawn from the sender's handset, listed, delivered,
+        and its trace starts at the sender's tower."""
+        open_dashboard(page)
+        page.locator("summary", has_text="Phone to phone").click()
+        page.locator("#p2p input[name=to]").fill("8613900130000")
+        page.locator("#p2p button").click()
+        said = page.get_by_test_id("said")
+        expect(said).to_contain_text("8613800138000 → 8613900130000 taken by the SMSC as message")
+        message_id = re.search(r"as message (\S+)$", said.inner_text()).group(1)
+        row = page.get_by_test_id("recent").locator(f"li[data-message='{message_id}']")
+        expect(row.locator(".state")).to_have_text("DELIVERED", timeout=15_000)
+        row.click()
+        expect(page.get_by_test_id("hops").locator("tr").first).to_contain_text(re.compile(r"from handset 8613800138000 via tower \S+"))
+
     def test_an_mo_and_a_wire_fault_from_the_controls(self, page, served):
         open_dashboard(page)
         page.locator("summary", has_text="Inject an MO").click()

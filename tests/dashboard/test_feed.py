@@ -97,6 +97,19 @@ class TestFeed:
         down = [shown for shown in browser.of("tick")[-1]["towers"] if shown["id"] == tower][0]
         assert down["up"] is False and down["held"] == 1
 
+    def test_phone_to_phone_names_the_senders_tower(self, clock):
+        """A handset's message to another handset is followed from the sender's tower."""
+        factory, session, dashboard = smsc(clock)
+        browser = Browser()
+        dashboard.feed.listen(browser)
+        alice, bob = Address(1, 1, "8613800138000"), Address(1, 1, "8613900139000")
+        factory.sink.send_p2p(alice, bob, "See you at eight")
+        run_for(clock, 30)
+        hops = [hop for tick in browser.of("tick") for hop in tick["hops"]]
+        assert hops[0]["hop"] == "stored" and hops[0]["account"] == "handsets"
+        assert {hop["from_tower"] for hop in hops} == {factory.sink.tower_of(alice).id}
+        assert hops[-1]["hop"] == "delivered" and hops[-1]["tower"] == factory.sink.tower_of(bob).id
+
     def test_an_mo_is_shown_from_its_handsets_tower(self, clock):
         factory, session, dashboard = smsc(clock)
         browser = Browser()

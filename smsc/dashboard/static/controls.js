@@ -39,6 +39,7 @@ export class Controls {
     this.towerRows = new Map();
     this.towerTable = document.getElementById("towers");
     document.getElementById("mo").addEventListener("submit", (event) => { event.preventDefault(); this.mo(event.target); });
+    document.getElementById("p2p").addEventListener("submit", (event) => { event.preventDefault(); this.p2p(event.target); });
     document.getElementById("faults").addEventListener("submit", (event) => { event.preventDefault(); this.faults(event.target); });
     document.getElementById("scenario").addEventListener("submit", (event) => { event.preventDefault(); this.startScenario(event.target); });
     document.getElementById("scenario-stop").addEventListener("click", () => this.stopScenario());
@@ -96,6 +97,12 @@ export class Controls {
     const body = { from: form.from.value.trim(), to: form.to.value.trim(), text: form.text.value };
     return act((answer) => `MO from ${answer.from} to ${answer.to} stored for ${answer.account} (${answer.segments} segment${answer.segments > 1 ? "s" : ""})`,
       () => api("POST", "/api/mo", body));
+  }
+
+  p2p(form) {
+    const body = { from: form.from.value.trim(), to: form.to.value.trim(), text: form.text.value };
+    return act((answer) => `${answer.from} → ${answer.to} taken by the SMSC as message ${answer.message_ids.join(", ")}`,
+      () => api("POST", "/api/p2p", body));
   }
 
   async faults(form) {

@@ -130,7 +130,12 @@ export class NetworkView {
       let dot = this.dots.get(hop.n);
       if (!dot) {
         if (hop.hop !== "stored") continue;  // its start was missed (the page opened later)
-        dot = this.dot(hop.n, this.esme(hop.account), "submit", hop.message_id);
+        if (hop.from_tower !== undefined) {  // phone to phone: from the sender's handset, through its tower
+          dot = this.dot(hop.n, this.handset(hop.from_tower), "submit", hop.message_id);
+          dot.queue.push({ hop: "mo tower", tower: hop.from_tower });
+        } else {
+          dot = this.dot(hop.n, this.esme(hop.account), "submit", hop.message_id);
+        }
       }
       dot.queue.push(hop);
     }
