@@ -10,23 +10,20 @@ import math
 
 import attrs
 
+from pdu.validators import positive
+
 # A tolerance for float sums: 200/s for 2 s offers 400 messages, not 401.
 _EPSILON = 1e-9
-
-
-def _positive(instance, attribute, value):
-    if not value > 0:
-        raise ValueError(f"{attribute.name} must be above 0, got {value}")
 
 
 @attrs.frozen
 class Plan:
     """The schedule of one run; times are seconds from its start."""
 
-    rate: float = attrs.field(validator=_positive)  # segments a second once the ramp is over
-    duration: float = attrs.field(validator=_positive)
+    rate: float = attrs.field(validator=positive)  # segments a second once the ramp is over
+    duration: float = attrs.field(validator=positive)
     ramp: float = attrs.field(default=0.0)
-    segments: int = attrs.field(default=1, validator=_positive)  # of each message
+    segments: int = attrs.field(default=1, validator=positive)  # of each message
 
     @ramp.validator
     def _ramp_inside_the_run(self, attribute, value):

@@ -10,6 +10,7 @@ import attrs
 
 from pdu.segments import Concatenation
 from pdu.status import CommandStatus
+from pdu.validators import not_negative, positive
 
 
 class BindMode(enum.Enum):
@@ -17,16 +18,6 @@ class BindMode(enum.Enum):
     RECEIVER = "receiver"
     TRANSCEIVER = "transceiver"
     PAIR = "pair"  # a transmitter link for submits plus a receiver link for receipts and MOs
-
-
-def _positive(instance, attribute, value):
-    if value <= 0:
-        raise ValueError(f"{attribute.name} must be above 0, got {value}")
-
-
-def _not_negative(instance, attribute, value):
-    if value < 0:
-        raise ValueError(f"{attribute.name} must be 0 or more, got {value}")
 
 
 def _one_of(allowed):
@@ -73,22 +64,22 @@ class Settings:
     addr_npi: int = attrs.field(default=0, validator=_one_of((0, 1, 3, 4, 6, 8, 9, 10, 14, 18)))
     tls: bool = False
     tls_ca: str = ""  # with tls: a PEM CA or certificate trusted instead of the system's store
-    window: int = attrs.field(default=10, validator=_positive)  # most submits awaiting a response
-    tps: float = attrs.field(default=0.0, validator=_not_negative)  # segments a second; 0: no limit
-    burst: int = attrs.field(default=1, validator=_positive)  # tokens the bucket holds when idle
+    window: int = attrs.field(default=10, validator=positive)  # most submits awaiting a response
+    tps: float = attrs.field(default=0.0, validator=not_negative)  # segments a second; 0: no limit
+    burst: int = attrs.field(default=1, validator=positive)  # tokens the bucket holds when idle
     retry_statuses: frozenset = attrs.field(default=RETRY_STATUSES, converter=frozenset)
-    max_retries: int = attrs.field(default=5, validator=_not_negative)
+    max_retries: int = attrs.field(default=5, validator=not_negative)
     # Resubmits after no response (timeout, lost link); each may reach the handset twice if
     # the SMSC had stored the first. 0: report UNKNOWN instead.
-    timeout_retries: int = attrs.field(default=0, validator=_not_negative)
-    retry_delay: float = attrs.field(default=1.0, validator=_positive)  # first backoff, doubled each time
-    retry_delay_max: float = attrs.field(default=30.0, validator=_positive)
-    response_timeout: float = attrs.field(default=30.0, validator=_positive)
-    receipt_timeout: float = attrs.field(default=600.0, validator=_positive)
-    enquire_link: float = attrs.field(default=30.0, validator=_not_negative)  # 0: no keepalive
-    slow_after: float = attrs.field(default=5.0, validator=_positive)  # answers slower than this: another SMSC is preferred
-    reconnect_delay: float = attrs.field(default=1.0, validator=_positive)
-    reconnect_delay_max: float = attrs.field(default=60.0, validator=_positive)
+    timeout_retries: int = attrs.field(default=0, validator=not_negative)
+    retry_delay: float = attrs.field(default=1.0, validator=positive)  # first backoff, doubled each time
+    retry_delay_max: float = attrs.field(default=30.0, validator=positive)
+    response_timeout: float = attrs.field(default=30.0, validator=positive)
+    receipt_timeout: float = attrs.field(default=600.0, validator=positive)
+    enquire_link: float = attrs.field(default=30.0, validator=not_negative)  # 0: no keepalive
+    slow_after: float = attrs.field(default=5.0, validator=positive)  # answers slower than this: another SMSC is preferred
+    reconnect_delay: float = attrs.field(default=1.0, validator=positive)
+    reconnect_delay_max: float = attrs.field(default=60.0, validator=positive)
     concatenation: Concatenation = Concatenation.UDH8
     receipts_per_segment: bool = True  # False: the carrier sends one receipt for a long message, for all its segments
     source: str = ""  # source_addr when a send names none

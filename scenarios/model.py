@@ -9,7 +9,7 @@ path (`esme[0].campaign[1].rate`) is where the mistake is. Durations are seconds
 import attrs
 
 from pdu.durations import Seconds
-from smsc.validators import positive, share
+from pdu.validators import positive, share
 
 CLASSES = ("otp", "notification", "marketing")
 

@@ -11,7 +11,7 @@ from pdu.config_file import ConfigError, ConfigProblem, line_of, structure_part
 from pdu.durations import Seconds
 from smsc.faults import WireFaults
 from smsc.network_config import Churn
-from smsc.validators import not_negative, positive
+from pdu.validators import not_negative, positive
 
 
 @attrs.frozen

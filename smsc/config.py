@@ -12,7 +12,7 @@ import attrs
 
 from pdu.status import CommandStatus
 from smsc.faults import WireFaults
-from smsc.validators import not_negative, positive
+from pdu.validators import not_negative, positive
 from smsc.personality import BUILT_IN, Personality
 from smsc.network_config import Network
 from smsc.policy.billing import Tariff

@@ -10,16 +10,7 @@ malformed PDU, or a half-open link that stops reading.
 import attrs
 
 from pdu.status import CommandStatus
-
-
-def _share(instance, attribute, value):
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{attribute.name} must be a share between 0 and 1, got {value}")
-
-
-def _not_negative(instance, attribute, value):
-    if value < 0:
-        raise ValueError(f"{attribute.name} must be 0 or more, got {value}")
+from pdu.validators import not_negative, share
 
 
 @attrs.frozen
@@ -27,16 +18,16 @@ class WireFaults:
     """Everything off by default: a healthy link."""
 
     silent: bool = False  # read requests, answer none of them
-    response_delay: float = attrs.field(default=0.0, validator=_not_negative)  # seconds, every response
-    response_jitter: float = attrs.field(default=0.0, validator=_not_negative)  # plus 0..jitter seconds
-    generic_nack_share: float = attrs.field(default=0.0, validator=_share)  # of submits, nacked unread
-    error_share: float = attrs.field(default=0.0, validator=_share)  # of submits, refused with error_status
+    response_delay: float = attrs.field(default=0.0, validator=not_negative)  # seconds, every response
+    response_jitter: float = attrs.field(default=0.0, validator=not_negative)  # plus 0..jitter seconds
+    generic_nack_share: float = attrs.field(default=0.0, validator=share)  # of submits, nacked unread
+    error_share: float = attrs.field(default=0.0, validator=share)  # of submits, refused with error_status
     error_status: str = attrs.field(default="ESME_RSYSERR")
-    drop_after: int = attrs.field(default=0, validator=_not_negative)  # PDUs received, then cut (0: never)
+    drop_after: int = attrs.field(default=0, validator=not_negative)  # PDUs received, then cut (0: never)
     receipt_before_response: bool = False  # the submit_sm_resp waits until the receipt has gone
     duplicate_receipts: bool = False  # every receipt is sent twice
-    receipt_delay: float = attrs.field(default=0.0, validator=_not_negative)  # seconds every receipt is held back
-    malformed_share: float = attrs.field(default=0.0, validator=_share)  # of submit_sm_resp, sent broken
+    receipt_delay: float = attrs.field(default=0.0, validator=not_negative)  # seconds every receipt is held back
+    malformed_share: float = attrs.field(default=0.0, validator=share)  # of submit_sm_resp, sent broken
     stop_reading: bool = False  # after binding, read nothing more: a half-open link
 
     @error_status.validator

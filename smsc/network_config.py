@@ -9,7 +9,7 @@ import math
 
 import attrs
 
-from smsc.validators import not_negative, positive, share
+from pdu.validators import not_negative, positive, share
 
 
 def _digits(_, attribute, values):

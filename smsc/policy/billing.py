@@ -22,7 +22,7 @@ from pdu.counting import CHINA_106_SINGLE, BillingRule, billable_segments, count
 from pdu.segments import AIR_OCTETS, Concatenation, TooManySegments, segment_capacity
 from pdu.text import Encoding
 from pdu.wire import SubmitSm
-from smsc.validators import not_negative
+from pdu.validators import not_negative
 
 MICROS = 1_000_000
 

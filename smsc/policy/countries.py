@@ -15,7 +15,7 @@ import attrs
 
 from pdu.fields import Address
 from smsc.policy.quiet_hours import Window
-from smsc.validators import not_negative, positive
+from pdu.validators import not_negative, positive
 
 TON_NETWORK_SPECIFIC, TON_ALPHANUMERIC, TON_ABBREVIATED = 3, 5, 6
 

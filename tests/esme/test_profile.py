@@ -80,7 +80,7 @@ class TestMistakes:
         "text, where, expected",
         [
             ('port = "x"\n', ":1: port", "expected an integer"),
-            ("window = 0\n", ":1: window", "window must be above 0"),
+            ("window = 0\n", ":1: window", "window must be greater than 0"),
             ('colour = "red"\n', ":1: colour", "unknown key colour"),
             ('[[smsc]]\nname = "a"\n[[smsc]]\nbind = "sideways"\n', ":4: smsc[1].bind", "expected one of 'transmitter'"),
             ('[[smsc]]\nprefixes = ["86x"]\n', ":2: smsc[0].prefixes", "digit strings"),

@@ -1,14 +1,15 @@
-"""attrs validators shared by the config values, with messages that name the key: the config
-loader turns "window must be greater than 0" into a line a user can act on."""
+"""attrs validators shared by the SMSC's, the ESME's and the scenarios' settings, with messages
+that name the key: the config loaders turn "window must be greater than 0" into a line a user
+can act on. Written so that NaN fails each of them."""
 
 
 def positive(_, attribute, value):
-    if value <= 0:
+    if not value > 0:
         raise ValueError(f"{attribute.name} must be greater than 0, got {value}")
 
 
 def not_negative(_, attribute, value):
-    if value < 0:
+    if not value >= 0:
         raise ValueError(f"{attribute.name} must be 0 or more, got {value}")
 
 
