@@ -26,7 +26,7 @@ def _mix(instance, attribute, value):
     unknown = set(value) - set(CLASSES)
     if unknown:
         raise ValueError(f"{attribute.name} must name only {', '.join(CLASSES)}; not {', '.join(sorted(unknown))}")
-    if not value or any(share < 0 for share in value.values()) or sum(value.values()) <= 0:
+    if not value or any(not share >= 0 for share in value.values()) or not sum(value.values()) > 0:  # NaN fails too
         raise ValueError(f"{attribute.name} must give a positive share to at least one class")
 
 

@@ -3,7 +3,7 @@
 Columns, in order, after a header line naming them:
 
     message_id    the id the ESME was told in submit_sm_resp
-    account       the system_id that submitted it
+    account       the system_id that submitted it ("handsets" for a phone-to-phone message)
     source        source address digits
     destination   destination address digits
     submitted_at  when it was accepted: ISO 8601 UTC to the millisecond, 2026-11-22T08:00:00.123Z

@@ -20,6 +20,7 @@ from twisted.logger import Logger
 from pdu import times, wire
 from pdu.fields import Address
 from pdu.receipts import Receipt
+from pdu.segments import TooManySegments
 from pdu.status import CommandStatus, MessageState
 from pdu.stored import CancelSm, QuerySm, QuerySmResp
 from pdu.wire import SubmitSm
@@ -267,12 +268,23 @@ class Engine:
 
     def send_p2p(self, source: Address, destination: Address, text: str) -> defer.Deferred:
         """A handset's message to another handset, taken from the sender's tower and forwarded
-        like any other (smsc.p2p). Fires with the message_ids, one a segment; fails with the
-        SmppError of a refusal (no carrier serves the number, a keyword, the tower's queue full)."""
+        like any other (smsc.p2p): all its segments under one message_id, or none of them.
+        Fires with (message_id, segments); fails with the SmppError of a refusal (the sender's
+        tower down or none, no carrier for the recipient, a keyword, the tower's queue full),
+        or TooManySegments."""
+        sender = self.tower_of(source)
+        if sender is None:
+            return defer.fail(SmppError(CommandStatus.ESME_RINVSRCADR, f"no carrier serves {source.digits}: there is no tower to send from"))
+        if not sender.up:
+            return defer.fail(SmppError(CommandStatus.ESME_RSYSERR, f"tower {sender.id}, which serves {source.digits}, is down: the handset has no network"))
         self._mo_reference += 1
-        parts = p2p.submits(source, destination, text, self._mo_reference)
-        sent = [defer.maybeDeferred(self.submit, p2p.HANDSETS, part) for part in parts]
-        return defer.gatherResults(sent, consumeErrors=True).addErrback(lambda failure: failure.value.subFailure)
+        try:
+            parts = p2p.submits(source, destination, text, self._mo_reference)
+        except TooManySegments as error:
+            return defer.fail(error)
+        # One submit_multi of the segments: each admitted before any is stored, so a refused
+        # segment refuses the whole message and the recipient never gets part of it.
+        return defer.maybeDeferred(self.submit_multi, p2p.HANDSETS, parts).addCallback(lambda message_id: (message_id, len(parts)))
 
     def _arrival(self, account, message: SubmitSm) -> str:
         """Where a message came from, as its trace's first hop says."""

@@ -14,8 +14,9 @@ import json
 from twisted.internet import defer
 
 from pdu.fields import Address
+from pdu.segments import TooManySegments
 from pdu.status import MessageState
-from smsc import config_file
+from smsc import config_file, p2p
 from smsc.errors import SmppError
 from smsc.faults import WireFaults
 from smsc.http import inspector, shapes
@@ -93,6 +94,8 @@ class Api:
             }
             for account in self._factory.smsc_config.accounts
         }
+        if p2p.HANDSETS.system_id in counters:  # phone-to-phone messages, under the SMSC's own account
+            accounts[p2p.HANDSETS.system_id] = {"counters": counters[p2p.HANDSETS.system_id], "billing": None, "waiting_for_bind": 0, "sessions": 0}
         return 200, {
             "at": shapes.iso(now),
             "pending": self._engine.pending_count(),
@@ -162,7 +165,10 @@ class Api:
         text = body["text"]
         if not isinstance(text, str) or not text:
             raise ApiError(400, f"text must be a non-empty string, got {json.dumps(text)}")
-        injected = self._engine.inject_mo(source, destination, text)
+        try:
+            injected = self._engine.inject_mo(source, destination, text)
+        except TooManySegments as error:
+            raise ApiError(400, f"text is too long: {error}") from None
 
         def answered(answer):
             return 202, {"from": source.digits, "to": destination.digits, **answer}
@@ -182,10 +188,13 @@ class Api:
         if not isinstance(text, str) or not text:
             raise ApiError(400, f"text must be a non-empty string, got {json.dumps(text)}")
 
-        def answered(message_ids):
-            return 202, {"from": source.digits, "to": destination.digits, "message_ids": message_ids}
+        def answered(taken):
+            message_id, segments = taken
+            return 202, {"from": source.digits, "to": destination.digits, "message_id": message_id, "segments": segments}
 
         def refused(failure):
+            if failure.check(TooManySegments):
+                raise ApiError(400, f"text is too long: {failure.value}")
             failure.trap(SmppError)
             raise ApiError(409, f"the SMSC refused it: {failure.value}")  # the status and why
 

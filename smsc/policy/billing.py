@@ -28,7 +28,7 @@ MICROS = 1_000_000
 
 
 def _balance(_, attribute, value):
-    if value is not None and value < 0:
+    if value is not None and not value >= 0:  # NaN fails too
         raise ValueError(f"{attribute.name} must be 0 or more, or left out for postpaid, got {value}")
 
 

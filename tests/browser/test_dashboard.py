@@ -178,6 +178,7 @@ class TestDashboard:
         said = page.get_by_test_id("said")
         expect(said).to_contain_text("8613800138000 → 8613900130000 taken by the SMSC as message")
         message_id = re.search(r"as message (\S+)$", said.inner_text()).group(1)
+        expect(page.locator(f"#network g.msg[data-message='{message_id}']")).to_have_count(1)  # drawn on its way
         row = page.get_by_test_id("recent").locator(f"li[data-message='{message_id}']")
         expect(row.locator(".state")).to_have_text("DELIVERED", timeout=15_000)
         row.click()

@@ -101,7 +101,7 @@ export class Controls {
 
   p2p(form) {
     const body = { from: form.from.value.trim(), to: form.to.value.trim(), text: form.text.value };
-    return act((answer) => `${answer.from} → ${answer.to} taken by the SMSC as message ${answer.message_ids.join(", ")}`,
+    return act((answer) => `${answer.from} → ${answer.to} taken by the SMSC as message ${answer.message_id}`,
       () => api("POST", "/api/p2p", body));
   }
 
