@@ -294,6 +294,11 @@ class Engine:
         tower = self.tower_of(message.source)
         return f"from handset {message.source.digits}" + (f" via tower {tower.id}" if tower else "") + f", {octets} octets"
 
+    def _status_report(self, pending: Pending) -> str:
+        tower = self.tower_of(pending.source)
+        via = f" via tower {tower.id}" if tower else ""
+        return f"to handset {pending.source.digits}{via}: {pending.state.name}"
+
     def _account(self, system_id: str):
         """A configured account, or the built-in one phone-to-phone messages belong to."""
         return p2p.HANDSETS if p2p.is_handsets(system_id) else self._config.account(system_id)
@@ -675,6 +680,8 @@ class Engine:
             operations.append(Spend(pending.account.system_id, micros))
         if withheld:  # (hop, why): the trace says why the ESME hears nothing
             operations.append(AddEvent(TraceEvent(pending.number, now, *withheld)))
+        elif pending.account is p2p.HANDSETS:  # the sending phone's status report, not an SMPP receipt
+            operations.append(AddEvent(TraceEvent(pending.number, now, p2p.STATUS_REPORT, self._status_report(pending))))
         elif receipting.receipt_wanted(pending.registered_delivery, pending.state):
             if self._personality(pending.account, pending).receipts_per_segment or pending.last_part:
                 operations += self._receipt(pending, now)

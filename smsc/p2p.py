@@ -5,7 +5,8 @@ The sender's tower hands the message to the SMSC (as for an MO); the SMSC stores
 built-in account HANDSETS and forwards it like any message an ESME submits: routed to the
 recipient's carrier, queued at its tower, retried while the handset is away, expired at the end
 of its validity, every hop in its trace. No ESME is involved: nobody binds as HANDSETS, and no
-SMPP receipt is queued for it (its trace is the status report).
+SMPP receipt is queued for it; its final state ends with a 'status report' hop, the report
+the sending phone gets back through its tower (traced, not simulated further).
 """
 
 from pdu import segments
@@ -17,6 +18,9 @@ from smsc.mo import DATA_CODING
 # Transactional: person-to-person traffic is not A2P marketing (no signature, opt-out text or
 # quiet hours); a carrier's keyword filter still reads it.
 HANDSETS = Account(system_id=RESERVED_SYSTEM_ID, password="", bind_types=("receiver",), message_class="transactional")
+
+
+STATUS_REPORT = "status report"  # the last hop of a phone-to-phone message
 
 
 def is_handsets(system_id: str) -> bool:

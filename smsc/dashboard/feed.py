@@ -24,7 +24,7 @@ log = Logger(namespace="smsc.dashboard")
 TICK = 0.5  # seconds between updates
 FOLLOW_PER_TICK = 3  # new messages a tick followed hop by hop (and MOs shown)
 FOLLOWED_AT_MOST = 1000  # followed messages remembered, waiting for their last hop
-LAST_HOPS = frozenset({"receipt delivered", "receipt refused", "no receipt", "receipt lost"})
+LAST_HOPS = frozenset({"receipt delivered", "receipt refused", "no receipt", "receipt lost", "status report"})
 ROUTING_HOPS = frozenset({"routed", "queued at tower", "held"})  # the tower may be known only now
 
 

@@ -44,8 +44,9 @@ class TestEngine:
         assert segments == 1 and stored.account == "handsets" and stored.state == 2  # DELIVERED
         assert hops[0] == ("received", f"from handset 8613800138000 via tower {sender}, 16 octets")
         assert hops[1] == ("stored", "on disk")
-        assert ("routed", f"to China Mobile, tower {recipient}") in hops and hops[-1][0] == "delivered"
-        assert not [hop for hop, _ in hops if hop.startswith("receipt")]  # no receipt for anyone
+        assert ("routed", f"to China Mobile, tower {recipient}") in hops and hops[-2][0] == "delivered"
+        assert hops[-1] == ("status report", f"to handset 8613800138000 via tower {sender}: DELIVERED")
+        assert not [hop for hop, _ in hops if hop.startswith("receipt")]  # no SMPP receipt for anyone
 
     def test_a_long_text_goes_as_segments_under_one_message_id(self, clock):
         engine = make_factory(clock).sink

@@ -190,6 +190,12 @@ export class NetworkView {
       case "retry planned": case "waiting": kind("waiting"); move(this.smsc()); break;
       case "receipt queued": kind("receipt"); move(this.smsc()); break;
       case "receipt delivered": case "mo esme": move(this.esme(hop.account)); dot.idle = IDLE_STEPS - 3; break;
+      case "status report":  // phone to phone: back to the sender through its tower
+        kind("receipt");
+        move(this.towerAt(hop.from_tower, 0));
+        dot.queue.unshift({ hop: "report handset", tower: hop.from_tower });
+        break;
+      case "report handset": move(this.handset(hop.tower)); dot.idle = IDLE_STEPS - 3; break;
       case "end": dot.idle = IDLE_STEPS - 1; break;
       default: break;
     }
