@@ -73,6 +73,22 @@ def tower_of(api: str, message_id: str) -> str:
     raise AssertionError(f"message {message_id} was never routed")
 
 
+def wait_for_message(api: str, message_id: str, done, what: str, seconds: float = 15) -> dict:
+    """The message as the API shows it once done(message) (trace events and state changes
+    reach the store in batches, a few tens of milliseconds after the page shows them)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        message = call(api, "GET", f"/api/messages/{message_id}")[1]["messages"][0]
+        if done(message):
+            return message
+        assert time.monotonic() < deadline, f"message {message_id} not {what} after {seconds} s: {message}"
+        time.sleep(0.05)
+
+
+def wait_for_state(api: str, message_id: str, state: str) -> dict:
+    return wait_for_message(api, message_id, lambda message: message["state"]["name"] == state, state)
+
+
 class TestDashboard:
     def test_loads_live_with_every_tower_and_no_console_errors(self, page, screenshot):
         """The page, its scripts and the live feed load; the picture has every tower and the
@@ -92,6 +108,7 @@ class TestDashboard:
         row = page.get_by_test_id("recent").locator(f"li[data-message='{message_id}']")
         expect(row).to_be_visible()
         expect(row.locator(".state")).to_have_text("DELIVERED", timeout=15_000)
+        wait_for_state(served.api, message_id, "DELIVERED")  # the page hears of it as it is written; the store a moment later
         row.click()
         trace = page.get_by_test_id("trace")
         hops = trace.get_by_test_id("hops")
@@ -128,19 +145,12 @@ class TestDashboard:
         expect(row).to_contain_text("DOWN")
         held_id = submit(client, number, "Waiting for the tower")
         expect(drawn.locator("text.held")).to_have_text(re.compile(r"DOWN · [1-9]\d* held"))
-        status, body = call(served.api, "GET", f"/api/messages/{held_id}")
-        assert body["messages"][0]["state"]["name"] == "ENROUTE"
-        assert [event["detail"] for event in body["messages"][0]["trace"] if event["hop"] == "held"] == [f"tower {tower} is down"]
+        message = wait_for_state(served.api, held_id, "ENROUTE")  # the store has it within 50 ms of the page
+        assert [event["detail"] for event in message["trace"] if event["hop"] == "held"] == [f"tower {tower} is down"]
         screenshot(page, "dashboard-tower-down")
         row.get_by_role("button", name="Bring up").click()
         expect(drawn).not_to_have_class(re.compile(r"\bdown\b"))
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            state = call(served.api, "GET", f"/api/messages/{held_id}")[1]["messages"][0]["state"]["name"]
-            if state == "DELIVERED":
-                break
-            time.sleep(0.2)
-        assert state == "DELIVERED"
+        wait_for_state(served.api, held_id, "DELIVERED")
 
     def test_pause_holds_the_network_and_step_moves_it(self, page, served, client):
         """Pause: the header says PAUSED and a message stays where it is; Step runs the
@@ -150,23 +160,15 @@ class TestDashboard:
         expect(page.get_by_test_id("clock")).to_contain_text("PAUSED")
         expect(page.get_by_test_id("step")).to_be_enabled()
         message_id = submit(client, "8613600130000", "Paused in flight")
-        time.sleep(1.5)
-        before = call(served.api, "GET", f"/api/messages/{message_id}")[1]["messages"][0]
-        assert before["state"]["name"] == "ENROUTE"
+        time.sleep(1.5)  # long past its delivery, were the clock running
+        before = wait_for_state(served.api, message_id, "ENROUTE")
+        assert before["trace"][-1]["hop"] == "routed"  # and there it stays
         page.get_by_test_id("step").click()
         expect(page.get_by_test_id("said")).to_contain_text(re.compile(r"stepped: [1-9]"))
-        time.sleep(0.2)  # the store commits on its own thread
-        after = call(served.api, "GET", f"/api/messages/{message_id}")[1]["messages"][0]
-        assert len(after["trace"]) > len(before["trace"])  # it moved on by a hop
+        wait_for_message(served.api, message_id, lambda after: len(after["trace"]) > len(before["trace"]), "moved on by a hop")
         page.get_by_test_id("pause").click()  # now reads Resume
         expect(page.get_by_test_id("clock")).not_to_contain_text("PAUSED")
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            if call(served.api, "GET", f"/api/messages/{message_id}")[1]["messages"][0]["state"]["name"] == "DELIVERED":
-                break
-            time.sleep(0.2)
-        else:
-            raise AssertionError("not delivered after resume")
+        wait_for_state(served.api, message_id, "DELIVERED")
 
     def test_phone_to_phone_from_the_controls(self, page, served):
         """'Phone to phone': the message is drawn from the sender's handset, listed, delivered,
@@ -181,6 +183,7 @@ class TestDashboard:
         expect(page.locator(f"#network g.msg[data-message='{message_id}']")).to_have_count(1)  # drawn on its way
         row = page.get_by_test_id("recent").locator(f"li[data-message='{message_id}']")
         expect(row.locator(".state")).to_have_text("DELIVERED", timeout=15_000)
+        wait_for_state(served.api, message_id, "DELIVERED")
         row.click()
         expect(page.get_by_test_id("hops").locator("tr").first).to_contain_text(re.compile(r"from handset 8613800138000 via tower \S+"))
 
