@@ -22,7 +22,7 @@ def _serve_epilog() -> str:
     return f"""\
 defaults (no config file needed):
   SMPP     127.0.0.1:2775
-  HTTP     127.0.0.1:8775  (JSON API: /api/health, /api/messages/ID, ...)
+  HTTP     127.0.0.1:8775  (the dashboard at /; JSON API: /api/health, /api/messages/ID, ...; /metrics)
   account  smppclient1 / password  (transmitter, receiver, transceiver; 4 binds; window 100)
   data     ./var/  (messages.sqlite3: every accepted message, its trace and unsent receipts)
 
