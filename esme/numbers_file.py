@@ -14,8 +14,8 @@ import types
 from collections.abc import Mapping
 
 import attrs
-import phonenumbers
-from phonenumbers import NumberParseException
+
+from pdu import numbers
 
 NUMBER_COLUMNS = ("number", "phone", "msisdn", "mobile")
 _DELIMITERS = (",", ";", "\t")
@@ -109,16 +109,10 @@ def parse_number(value: str, region: str | None) -> str | Rejected:
     stray = next((char for char in text.removeprefix("+") if not (char.isdigit() and char.isascii())), None)
     if stray is not None:
         return Rejected(0, "number", value, f"contains {stray!r}")
-    try:
-        number = phonenumbers.parse(text, region)
-    except NumberParseException as error:
-        return Rejected(0, "number", value, _parse_failure(error))
-    if not phonenumbers.is_valid_number(number):
-        country = phonenumbers.region_code_for_country_code(number.country_code)
-        if country == phonenumbers.UNKNOWN_REGION:
-            return Rejected(0, "number", value, f"unknown country calling code {number.country_code}")
-        return Rejected(0, "number", value, f"not a valid number for {country}")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164).removeprefix("+")
+    found = numbers.read(text, region)
+    if isinstance(found, str):
+        return Rejected(0, "number", value, found)
+    return found.e164.removeprefix("+")
 
 
 def _decode(file: str, data: bytes) -> str:
@@ -207,14 +201,3 @@ def _screen(entries, region: str | None, columns: tuple[str, ...]) -> Recipients
             first[number] = line
             rows.append(Recipient(number, variables, line))
     return Recipients(tuple(rows), tuple(rejected), tuple(duplicates), columns)
-
-
-def _parse_failure(error: NumberParseException) -> str:
-    kind = error.error_type
-    if kind == NumberParseException.INVALID_COUNTRY_CODE:
-        return "unknown country calling code"
-    if kind == NumberParseException.TOO_LONG:
-        return "too long"
-    if kind == NumberParseException.NOT_A_NUMBER:
-        return "not a number"
-    return "too short"

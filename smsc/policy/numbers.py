@@ -10,9 +10,9 @@ import functools
 import zoneinfo
 
 import attrs
-import phonenumbers
-from phonenumbers import NumberParseException, ValidationResult
 from phonenumbers import timezone as number_zones
+
+from pdu.numbers import read
 
 CACHE_SIZE = 100_000  # numbers; ~35 MB when full (~340 bytes an entry), and most campaigns fit
 
@@ -107,53 +107,10 @@ def _not_digits(digits: str) -> str:
 
 
 def _parse(text: str, region: str | None) -> Screened | Refused:
-    try:
-        number = phonenumbers.parse(text, region)
-    except NumberParseException as error:
-        return Refused(_parse_failure(error, text, region))
-    country = phonenumbers.region_code_for_country_code(number.country_code)
-    if phonenumbers.is_valid_number(number):
-        # Asking which region a number is in validates it again; only codes that several
-        # regions share (1, 7, 44...) need it. E.164 needs no formatter: + code and NSN.
-        shared = len(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(number.country_code, ())) > 1
-        region = (phonenumbers.region_code_for_number(number) or country) if shared else country
-        e164 = f"+{number.country_code}{phonenumbers.national_significant_number(number)}"
-        return Screened(e164, region, _time_zone(number, region))
-    if country == phonenumbers.UNKNOWN_REGION:
-        return Refused(f"unknown country calling code {number.country_code}")
-    return Refused(f"not a valid number for {country}: {_invalid_because(number)}")
-
-
-def _parse_failure(error: NumberParseException, text: str, region: str | None) -> str:
-    kind = error.error_type
-    if kind == NumberParseException.INVALID_COUNTRY_CODE:
-        if region is not None:
-            return f"unknown region {region} for a national number"
-        # Calling codes are one to three digits; none of the leading ones is assigned.
-        return f"unknown country calling code {text.lstrip('+')[:3]}"
-    if kind == NumberParseException.TOO_SHORT_NSN or kind == NumberParseException.TOO_SHORT_AFTER_IDD:
-        return f"not a valid number{_for(region)}: too short"
-    if kind == NumberParseException.TOO_LONG:
-        return f"not a valid number{_for(region)}: too long"
-    # NOT_A_NUMBER: with only digits left, that means too few of them (a bare country code).
-    return f"not a valid number{_for(region)}: too short"
-
-
-def _for(region: str | None) -> str:
-    return f" for {region}" if region else ""
-
-
-def _invalid_because(number) -> str:
-    reason = phonenumbers.is_possible_number_with_reason(number)
-    if reason == ValidationResult.TOO_SHORT:
-        return "too short"
-    if reason == ValidationResult.TOO_LONG:
-        return "too long"
-    if reason == ValidationResult.INVALID_LENGTH:
-        return "no numbers of that length"
-    if reason == ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
-        return "too short; a local number without its area code"
-    return "the right length, but in no assigned number range"
+    found = read(text, region)
+    if isinstance(found, str):
+        return Refused(found)
+    return Screened(found.e164, found.region, _time_zone(found.parsed, found.region))
 
 
 def _time_zone(number, region: str) -> str:

@@ -31,13 +31,14 @@ class TestPlainList:
         assert result.rejected == (Rejected(5, "number", "hello", "contains 'h'"),)
 
     def test_invalid_numbers_are_screened_with_the_reason(self, tmp_path):
-        """Too short, unknown country codes and unassigned ranges are each explained."""
+        """Too short, unknown country codes and unassigned ranges are each explained, in the
+        words the SMSC's number screening uses (pdu.numbers)."""
         path = write(tmp_path, "123\n+999 1234 5678\n+86 100 0000 0000\n")
         reasons = [(r.line, r.reason) for r in read_numbers(path, "CN").rejected]
         assert reasons == [
-            (1, "not a valid number for CN"),
-            (2, "unknown country calling code"),
-            (3, "not a valid number for CN"),
+            (1, "not a valid number for CN: too short"),
+            (2, "unknown country calling code 999"),
+            (3, "not a valid number for CN: the right length, but in no assigned number range"),
         ]
 
     def test_national_numbers_need_a_region(self, tmp_path):
