@@ -159,12 +159,7 @@ class Api:
     # -- controls -----------------------------------------------------------------------------
 
     def mo(self, call: Call):
-        body = call.json()
-        _only(body, {"from", "to", "text"}, required={"from", "to", "text"})
-        source, destination = _address(body, "from"), _address(body, "to")
-        text = body["text"]
-        if not isinstance(text, str) or not text:
-            raise ApiError(400, f"text must be a non-empty string, got {json.dumps(text)}")
+        source, destination, text = _handset_message(call)
         try:
             injected = self._engine.inject_mo(source, destination, text)
         except TooManySegments as error:
@@ -181,12 +176,7 @@ class Api:
 
     def p2p(self, call: Call):
         """A handset's message to another handset: phone → tower → SMSC → tower → phone."""
-        body = call.json()
-        _only(body, {"from", "to", "text"}, required={"from", "to", "text"})
-        source, destination = _address(body, "from"), _address(body, "to")
-        text = body["text"]
-        if not isinstance(text, str) or not text:
-            raise ApiError(400, f"text must be a non-empty string, got {json.dumps(text)}")
+        source, destination, text = _handset_message(call)
 
         def answered(taken):
             message_id, segments = taken
@@ -278,6 +268,17 @@ def _only(body: dict, allowed: set, required: frozenset | set = frozenset()) -> 
     missing = sorted(required - set(body))
     if missing:
         raise ApiError(400, f"missing field {', '.join(missing)}")
+
+
+def _handset_message(call: Call) -> tuple[Address, Address, str]:
+    """A body of "from", "to" and "text", as a handset sends (an MO, phone to phone)."""
+    body = call.json()
+    _only(body, {"from", "to", "text"}, required={"from", "to", "text"})
+    source, destination = _address(body, "from"), _address(body, "to")
+    text = body["text"]
+    if not isinstance(text, str) or not text:
+        raise ApiError(400, f"text must be a non-empty string, got {json.dumps(text)}")
+    return source, destination, text
 
 
 def _address(body: dict, field: str) -> Address:
