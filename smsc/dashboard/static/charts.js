@@ -5,7 +5,7 @@ import { el, seconds, svg } from "./api.js";
 
 const SHOWN = 300;  // samples on a chart at most: five minutes
 const LEAST = 60;   // a chart spans at least a minute, so a young history does not sit in a corner
-const W = 300, H = 130, LEFT = 34, BOTTOM = 14;
+const W = 300, H = 130, LEFT = 44, BOTTOM = 14;  // LEFT: room for "500 ms"
 
 function niceTop(value) {
   if (value <= 0) return 1;
