@@ -82,6 +82,22 @@ class TestFeed:
         assert {hop["tower"] for hop in hops} <= {"CM-1", "CM-2", "CM-3", "CM-4"}
         assert all(hop["account"] == "smppclient1" and hop["message_id"] for hop in hops)
 
+    def test_a_tick_stays_small_at_5000_messages_a_second(self, clock):
+        """2,500 submits within one tick (5,000 a second): the tick counts them all and still
+        carries the hops of FOLLOW_PER_TICK messages only, a few kilobytes."""
+        factory, session, dashboard = smsc(clock)
+        sizes, browser = [], Browser()
+        heard = browser.send
+        browser.send = lambda kind, octets: (kind == "tick" and sizes.append(len(octets)), heard(kind, octets))
+        dashboard.feed.listen(browser)
+        for index in range(2500):
+            session.send(SubmitSm(SOURCE, Address(1, 1, f"8613{index % 5 + 5}{index:07d}1"), b"Your code is 1234", registered_delivery=1))
+        run_for(clock, TICK)
+        run_for(clock, 10 * TICK)
+        first = browser.of("tick")[0]
+        assert first["counts"]["stored"] == 2500 and len({hop["n"] for hop in first["hops"]}) == FOLLOW_PER_TICK
+        assert max(sizes) < 8_000, sizes
+
     def test_a_held_message_names_the_tower_that_is_down(self, clock):
         """A message to a tower that is down shows as held, at that tower."""
         factory, session, dashboard = smsc(clock)
