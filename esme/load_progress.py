@@ -5,13 +5,10 @@ On a terminal the line is redrawn in place; into a file or a CI log each second 
 line, which makes the log a time series of the run. Driven by the clock it is given.
 """
 
-import sys
-
 from twisted.internet import task
 
 from esme.load_tally import Tally
-
-_CLEAR_TO_END = "\x1b[K"
+from esme.status_line import StatusLine
 
 
 def format_live(elapsed: float, duration: float, offered: float, achieved: float, tally: Tally, receipts: bool) -> str:
@@ -35,8 +32,7 @@ class LiveLine:
         self._receipts = receipts
         self._duration = duration
         self._clock = clock
-        self._stream = sys.stderr if stream is None else stream
-        self._is_tty = self._stream.isatty() if is_tty is None else is_tty
+        self._line = StatusLine(stream, is_tty)
         self._interval = interval
         self._looping = task.LoopingCall(self._draw)
         self._looping.clock = clock
@@ -49,9 +45,7 @@ class LiveLine:
     def stop(self) -> None:
         if self._looping.running:
             self._looping.stop()
-        if self._is_tty:
-            self._stream.write("\n")
-        self._stream.flush()
+        self._line.end()
 
     def _draw(self) -> None:
         tally = self._load.tally
@@ -63,5 +57,4 @@ class LiveLine:
             (tally.offered_segments - offered) / seconds, (tally.accepted - accepted) / seconds, tally, self._receipts,
         )  # fmt: skip
         self._last = (now, tally.offered_segments, tally.accepted)
-        self._stream.write("\r" + line + _CLEAR_TO_END if self._is_tty else line + "\n")
-        self._stream.flush()
+        self._line.show(line)

@@ -8,14 +8,12 @@ The line goes to stderr, leaving stdout to the report. Formatting is pure; the w
 decides when to draw, on a clock it is given.
 """
 
-import sys
 from collections.abc import Callable
 from typing import TextIO
 
 import attrs
 
-_CLEAR_TO_END = "\x1b[K"
-
+from esme.status_line import StatusLine
 
 @attrs.frozen
 class Progress:
@@ -79,8 +77,8 @@ class ProgressWriter:
     ):
         self.total = total
         self.clock = clock
-        self.stream = sys.stderr if stream is None else stream
-        self.is_tty = self.stream.isatty() if is_tty is None else is_tty
+        self.line = StatusLine(stream, is_tty)
+        self.is_tty = self.line.is_tty
         self.interval = 1 / per_second if self.is_tty else plain_every
         self.width = width
         self.started = clock()
@@ -98,13 +96,7 @@ class ProgressWriter:
     def finish(self, done: int, accepted: int, failed: int) -> None:
         """The last line, always drawn, and the terminal's line ended."""
         self._draw(Progress(done, self.total, accepted, failed, self.clock() - self.started))
-        if self.is_tty:
-            self.stream.write("\n")
-        self.stream.flush()
+        self.line.end()
 
     def _draw(self, progress: Progress) -> None:
-        if self.is_tty:
-            self.stream.write("\r" + format_line(progress, self.width - 1) + _CLEAR_TO_END)
-        else:
-            self.stream.write(format_line(progress, self.width) + "\n")
-        self.stream.flush()
+        self.line.show(format_line(progress, self.width - 1 if self.is_tty else self.width))  # the cursor's column

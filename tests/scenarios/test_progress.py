@@ -27,15 +27,15 @@ class TestProgress:
         for step in range(40):  # samples every 0.05 s of wall-clock time, for two seconds
             wall.now += 0.05
             progress(step * 15.0, step * 100)
-        lines = stream.getvalue().split("\r\033[K")[1:]
+        lines = [line.removesuffix("\033[K") for line in stream.getvalue().split("\r")[1:]]
         assert 7 <= len(lines) <= 9
         assert lines[0].startswith("outage: 0:00:00 of 0:40:00 simulated, 0 events, 0.")
         progress(2415.0, 9000)
         wall.now += 1
         progress(2430.0, 9100)
-        assert stream.getvalue().endswith("outage: 0:40:30, draining simulated, 9100 events, 3.0 s")
+        assert stream.getvalue().endswith("outage: 0:40:30, draining simulated, 9100 events, 3.0 s\033[K")
         progress.close()
-        assert stream.getvalue().endswith("\r\033[K")
+        assert stream.getvalue().endswith("\r\033[K")  # the line wiped
 
     def test_nothing_when_stderr_is_not_a_terminal(self):
         stream = io.StringIO()
