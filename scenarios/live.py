@@ -114,8 +114,7 @@ def unsupported_steps(scenario: Scenario) -> list[str]:
                 continue
         missing = sorted(rehearsal.used - LiveWorld.SUPPORTED)
         if missing:
-            problems.append(f"timeline[{index}] {step.do}: cannot be done against a live SMSC: its HTTP API has nothing for "
-                            f"{', '.join(missing)}; run this scenario in virtual time (without --realtime or --speed)")  # fmt: skip
+            problems.append(f"timeline[{index}] {step.do}: cannot be done against a live SMSC: its HTTP API has nothing for {', '.join(missing)}")
     return problems
 
 
@@ -149,7 +148,7 @@ def run(scenario: Scenario, config: Config, log_stream, source: str, file: str, 
     that watches the run."""
     problems = unsupported_steps(scenario)
     if problems:
-        raise CannotRun("\n".join(problems))
+        raise CannotRun("\n".join(f"{problem}; run this scenario in virtual time (without --realtime or --speed)" for problem in problems))
     api = ApiClient(reactor, target.api)
     try:
         live = yield _run(scenario, config, log_stream, source, file, target, reactor, clock or reactor, stop, api,

@@ -125,7 +125,7 @@ def why_not_live(scenario, config) -> str | None:
         tower = getattr(timeline.action(step), "tower", None)
         if tower is not None and tower not in towers:
             problems.append(f"timeline[{index}] {step.do}: this SMSC has no tower {tower!r}")
-    return "; ".join(problem.split("; run this scenario in virtual time")[0] for problem in problems) or None
+    return "; ".join(problems) or None
 
 
 def _listed(scenario, why_not: str | None) -> dict:
