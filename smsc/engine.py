@@ -291,13 +291,15 @@ class Engine:
         octets = len(message.short_message)
         if account is not p2p.HANDSETS:
             return f"from {account.system_id}, {octets} octets"
-        tower = self.tower_of(message.source)
-        return f"from handset {message.source.digits}" + (f" via tower {tower.id}" if tower else "") + f", {octets} octets"
+        return f"from {self._handset_via_tower(message.source)}, {octets} octets"
 
     def _status_report(self, pending: Pending) -> str:
-        tower = self.tower_of(pending.source)
-        via = f" via tower {tower.id}" if tower else ""
-        return f"to handset {pending.source.digits}{via}: {pending.state.name}"
+        return f"to {self._handset_via_tower(pending.source)}: {pending.state.name}"
+
+    def _handset_via_tower(self, handset: Address) -> str:
+        """'handset 8613800138000 via tower CM-2', as a phone-to-phone trace names its sender."""
+        tower = self.tower_of(handset)
+        return f"handset {handset.digits}" + (f" via tower {tower.id}" if tower else "")
 
     def _account(self, system_id: str):
         """A configured account, or the built-in one phone-to-phone messages belong to."""

@@ -34,17 +34,16 @@ INTERNATIONAL_DIGITS = 9  # an MO address this long or longer is international (
 class Api:
     def __init__(self, engine, factory, clock, trainer=None, scenarios=None, dashboard=None):
         """engine: smsc.engine.Engine; factory: smsc.server.SmscFactory; clock: the reactor's
-        time (HTTP connections). trainer: the engine's clock when it is a TrainerClock, which
-        then also times the snapshots (a paused engine's towers are read at its own time).
-        scenarios: the ScenarioApi `smsc serve` tells where it listens; by default one that
-        lists the scenarios but cannot start them. dashboard: smsc.dashboard.Dashboard,
-        served beside the API when given."""
+        time (HTTP connections). trainer: the engine's clock when it is a TrainerClock (pause
+        and step); snapshots are read at the engine's time (Engine.now). scenarios: the
+        ScenarioApi `smsc serve` tells where it listens; by default one that lists the
+        scenarios but cannot start them. dashboard: smsc.dashboard.Dashboard, served beside
+        the API when given."""
         self._engine = engine
         self._factory = factory
         self._clock = clock
         self._trainer = trainer
-        self._engine_clock = trainer or clock
-        self._scenarios = scenarios or ScenarioApi(factory.smsc_config, clock, self._engine_clock)
+        self._scenarios = scenarios or ScenarioApi(factory.smsc_config, clock, trainer or clock)
         self._dashboard = dashboard
 
     def routes(self) -> list[Route]:
@@ -62,7 +61,7 @@ class Api:
             Route("POST", "/api/faults", self.set_faults),
             Route("POST", "/api/sessions/drop", self.drop_sessions),
             *PolicyApi(self._engine).routes(),
-            *MetricsApi(self._engine, self._factory, self._engine_clock).routes(),
+            *MetricsApi(self._engine, self._factory).routes(),
             *ClockApi(self._trainer).routes(),
             *self._scenarios.routes(),
         ]
@@ -79,10 +78,10 @@ class Api:
         return 200, openapi_document()
 
     def health(self, call: Call):
-        return 200, {"status": "ok", "at": shapes.iso(self._engine_clock.seconds()), "pending": self._engine.pending_count()}
+        return 200, {"status": "ok", "at": shapes.iso(self._engine.now()), "pending": self._engine.pending_count()}
 
     def stats(self, call: Call):
-        now = self._engine_clock.seconds()
+        now = self._engine.now()
         counters = self._engine.stats.snapshot()
         money = self._engine.ledger.snapshot()
         accounts = {

@@ -55,11 +55,10 @@ def status_name(code: int) -> str:
 class SmscCollector:
     """Every metric of one SMSC, built from snapshots at scrape time."""
 
-    def __init__(self, engine, factory, clock):
+    def __init__(self, engine, factory):
         """engine: smsc.engine.Engine; factory: smsc.server.SmscFactory."""
         self._engine = engine
         self._factory = factory
-        self._clock = clock
 
     def collect(self):
         sessions = self._factory.counts.snapshot()
@@ -110,7 +109,7 @@ class SmscCollector:
         yield from (plain["submitted"], finished, retried, refused, throttled, *(plain[key] for key in PLAIN_COUNTERS if key != "submitted"), events)
 
     def _towers(self):
-        now = self._clock.seconds()
+        now = self._engine.now()  # the towers' queues are at the SMSC's time (a paused clock's)
         labels = ["carrier", "tower"]
         up = GaugeMetricFamily("smsc_tower_up", "1 while the tower is up, 0 while it is down", labels=labels)
         capacity = GaugeMetricFamily("smsc_tower_capacity_messages_per_second", "messages a second the tower puts on air", labels=labels)
@@ -156,8 +155,8 @@ class MetricsApi:
     """The /metrics route. Its registry is made at the first scrape and kept (Api.routes() makes
     a MetricsApi each time it lists the endpoints; those are never scraped)."""
 
-    def __init__(self, engine, factory, clock):
-        self._collector = SmscCollector(engine, factory, clock)
+    def __init__(self, engine, factory):
+        self._collector = SmscCollector(engine, factory)
         self._registry = None
 
     def routes(self) -> list[Route]:
