@@ -69,7 +69,7 @@ class LiveFeed:
             if self._loop.running:
                 self._loop.stop()
             self._followed.clear()
-            self._hops, self._counts, self._mos, self._new = [], {}, [], 0
+            self._take_tick()
 
     def _broadcast(self, kind: str, data: dict) -> None:
         octets = _encode(data)
@@ -115,12 +115,17 @@ class LiveFeed:
         return levels
 
     def _tick(self) -> None:
-        hops, counts, mos = self._hops, self._counts, self._mos
-        self._hops, self._counts, self._mos, self._new = [], {}, [], 0
+        hops, counts, mos = self._take_tick()
         try:
             self._broadcast("tick", {**self.now(), "hops": hops, "counts": counts, "mo": mos})
         except Exception:  # one bad tick must not end the ticks (a LoopingCall stops on an error)
             log.failure("the dashboard's tick failed")
+
+    def _take_tick(self) -> tuple[list, dict, list]:
+        """What this tick gathered (hops, counts, MOs); the next starts empty."""
+        taken = self._hops, self._counts, self._mos
+        self._hops, self._counts, self._mos, self._new = [], {}, [], 0
+        return taken
 
     def _sampled(self, sample: dict) -> None:
         if self._listeners:

@@ -14,6 +14,8 @@ LATENCY_WINDOW = 10  # seconds of receipts the latency percentiles cover
 PERCENTILES = (0.5, 0.95, 0.99)
 SUBMIT_ANSWERS = frozenset({0x80000004, 0x80000021, 0x80000103})  # submit_sm_resp, submit_multi_resp, data_sm_resp
 FINAL_KINDS = ("delivered", "undeliverable", "expired", "rejected", "deleted", "unknown")
+COUNTED = ("submitted", "mo", "throttled", "refused")  # smsc.stats keys summed as they are
+RATES = ("submitted", "delivered", "failed", "throttled", "refused", "mo")  # a sample's per-second figures
 
 
 class History:
@@ -42,7 +44,7 @@ class History:
         before, self._before = self._before or totals, totals
         sample = {
             "t": round(self._clock.seconds(), 3),
-            **{kind: totals[kind] - before[kind] for kind in ("submitted", "delivered", "failed", "throttled", "refused", "mo")},
+            **{kind: totals[kind] - before[kind] for kind in RATES},
             "receipts": {state: count - before["receipts"].get(state, 0) for state, count in totals["receipts"].items()
                          if count != before["receipts"].get(state, 0)},  # fmt: skip
             **self.levels(),
@@ -61,10 +63,8 @@ class History:
                 kind = key.partition(": ")[0]
                 if kind in FINAL_KINDS:
                     counted["delivered" if kind == "delivered" else "failed"] += count
-                elif kind in ("submitted", "mo", "throttled"):
+                elif kind in COUNTED:
                     counted[kind] += count
-                elif kind == "refused":
-                    counted["refused"] += count
         sessions = self._factory.counts.snapshot()
         counted["throttled"] += sum(sessions["window_full"].values())
         # Refusals as answered on the wire, which also counts those no rule made (a bad address);
@@ -78,7 +78,7 @@ class History:
         receipts = collections.Counter()
         for (_, state), (buckets, _) in self._factory.outbound.receipt_latency.snapshot().items():
             receipts[state] += buckets[-1][1]
-        return {**{kind: counted[kind] for kind in ("submitted", "delivered", "failed", "throttled", "refused", "mo")}, "receipts": dict(receipts)}
+        return {**{kind: counted[kind] for kind in RATES}, "receipts": dict(receipts)}
 
     def levels(self) -> dict:
         """What is waiting now: messages pending, at towers, held, and receipts for ESMEs."""
