@@ -117,6 +117,13 @@ def frozen_mapping(value: Mapping) -> Mapping:
     return MappingProxyType(dict(value)) if value else _NOTHING
 
 
+# What each type of number and numbering plan is called (SMPP 3.4 sections 5.2.5 and 5.2.6)
+TON_NAMES = {0: "unknown", 1: "international", 2: "national", 3: "network specific", 4: "subscriber number",
+             5: "alphanumeric", 6: "abbreviated"}  # fmt: skip
+NPI_NAMES = {0: "unknown", 1: "ISDN (E.163/E.164)", 3: "data (X.121)", 4: "telex (F.69)", 6: "land mobile (E.212)",
+             8: "national", 9: "private", 10: "ERMES", 14: "Internet (IP)", 18: "WAP client id"}  # fmt: skip
+
+
 @attrs.frozen
 class Address:
     """An SMPP address: type of number, numbering plan and digits (or alphanumeric id)."""

@@ -16,14 +16,9 @@ from smpp.pdu import constants, pdu_encoding
 
 from pdu import receipts, segments
 from pdu import text as textcodec
-from pdu.fields import ENCODER, TLV_KINDS
+from pdu.fields import ENCODER, NPI_NAMES, TLV_KINDS, TON_NAMES
 from pdu.status import MessageState, status_info
 
-# SMPP 3.4 section 5.2.5 and 5.2.6
-TON = {0: "unknown", 1: "international", 2: "national", 3: "network specific", 4: "subscriber number",
-       5: "alphanumeric", 6: "abbreviated"}  # fmt: skip
-NPI = {0: "unknown", 1: "ISDN (E.163/E.164)", 3: "data (X.121)", 4: "telex (F.69)", 6: "land mobile (E.212)",
-       8: "national", 9: "private", 10: "ERMES", 14: "Internet (IP)", 18: "WAP client id"}  # fmt: skip
 # section 5.2.12: bits 1-0 the messaging mode (requests to the SMSC), bits 5-2 the message type
 MESSAGING_MODE = {0: "default SMSC mode", 1: "datagram mode", 2: "forward (transaction) mode", 3: "store and forward mode"}
 MESSAGE_TYPE = {0x00: "", 0x04: "SMSC delivery receipt", 0x08: "SME delivery acknowledgement",
@@ -160,9 +155,9 @@ class _Context:
 
 def _describe_field(name: str, value, context: _Context) -> dict:
     if name.endswith("_ton"):
-        return _field(name, value, TON.get(value, "reserved"))
+        return _field(name, value, TON_NAMES.get(value, "reserved"))
     if name.endswith("_npi"):
-        return _field(name, value, NPI.get(value, "reserved"))
+        return _field(name, value, NPI_NAMES.get(value, "reserved"))
     if name == "esm_class":
         return _field(name, value, esm_class_meaning(value, context.command), hex=f"0x{value:02X}")
     if name == "registered_delivery":

@@ -12,12 +12,12 @@ import zoneinfo
 import attrs
 from phonenumbers import timezone as number_zones
 
+from pdu.fields import TON_NAMES
 from pdu.numbers import read
 
 CACHE_SIZE = 100_000  # numbers; ~35 MB when full (~340 bytes an entry), and most campaigns fit
 
 TON_UNKNOWN, TON_INTERNATIONAL, TON_NATIONAL = 0, 1, 2
-_TON_NAMES = {3: "network specific", 4: "subscriber number", 5: "alphanumeric", 6: "abbreviated"}
 
 # When phonenumbers gives several zones for a number (Russian and Kazakh mobiles are not tied
 # to a place; Australian mobiles neither), we pick the zone where most subscribers live rather
@@ -65,7 +65,7 @@ def screen(digits: str, ton: int, national_region: str | None = None) -> Screene
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def _screen(digits: str, ton: int, national_region: str | None) -> Screened | Refused:
     if ton not in (TON_UNKNOWN, TON_INTERNATIONAL, TON_NATIONAL):
-        name = _TON_NAMES.get(ton, "unassigned")
+        name = TON_NAMES.get(ton, "unassigned")
         return Refused(f"type of number {ton} ({name}) is not a phone number we can screen")
     digits = digits.removeprefix("+")
     junk = _not_digits(digits)
