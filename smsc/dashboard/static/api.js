@@ -56,3 +56,10 @@ export function seconds(value) {
   if (value === undefined || value === null) return "–";
   return value < 1 ? `${+(value * 1000).toPrecision(3)} ms` : `${+value.toPrecision(3)} s`;
 }
+
+// Scenario seconds as a clock reads them: 731 -> "12:11".
+export function minutes(seconds) {
+  if (typeof seconds !== "number") return String(seconds);
+  const whole = Math.round(seconds);
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+}

@@ -2,7 +2,7 @@
 // a wire fault on an account's links, a shipped scenario in real time, and the SMSC's clock
 // paused and stepped. Each is one call of the HTTP API; its answer (or refusal) is said.
 
-import { api, clockTime, el, say } from "./api.js";
+import { api, clockTime, el, minutes, say } from "./api.js";
 
 const FAULTS = {
   "healthy (every fault off)": {},
@@ -15,13 +15,6 @@ const FAULTS = {
   "duplicate receipts": { duplicate_receipts: true },
   "receipt before its submit_sm_resp": { receipt_before_response: true },
 };
-
-// Scenario seconds as a clock reads them: 731 -> "12:11".
-function minutes(seconds) {
-  if (typeof seconds !== "number") return String(seconds);
-  const whole = Math.round(seconds);
-  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
-}
 
 async function act(what, doing) {
   try {
